@@ -1,0 +1,12 @@
+export { checkUserId, MAX_USER_ID_BYTES } from './user-id.js';
+export {
+  type CreateUserSigOptions,
+  createUserSig,
+  DEFAULT_USER_SIG_TTL_SECONDS,
+  decodeUserSig,
+  type UserSigFields,
+  type UserSigRejection,
+  type UserSigVerification,
+  type VerifyUserSigOptions,
+  verifyUserSig,
+} from './user-sig.js';
