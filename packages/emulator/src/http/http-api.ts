@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAdminRoutes } from './admin-routes.js';
 import { createExchangeRoutes } from './exchange-routes.js';
 import { HttpError } from './http-error.js';
 import { readJsonBody } from './json-body.js';
@@ -22,7 +23,10 @@ export function createHttpApi(
   emulator: HttpApiEmulator,
   options: HttpApiOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const router = createRouter([...createExchangeRoutes(emulator, options)]);
+  const router = createRouter([
+    ...createExchangeRoutes(emulator, options),
+    ...createAdminRoutes(emulator, options),
+  ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -55,7 +59,7 @@ export function createHttpApi(
       if (res.headersSent || res.destroyed) return;
       const failure = toHttpError(error);
       if (failure.status === 500) {
-        options.log(`http: internal error on ${req.method} ${url(req)}: ${describe(error)}`);
+        options.log(`http: internal error on ${req.method} ${pathOf(req)}: ${describe(error)}`);
       }
       for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
       if (!req.complete) {
@@ -72,7 +76,7 @@ export function createHttpApi(
 }
 
 /** The request's path without its query (which is never logged). */
-function url(req: IncomingMessage): string {
+function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0] ?? '/';
 }
 

@@ -1,3 +1,4 @@
+import { checkUserId } from '@clawlink/usersig';
 import { badRequest } from './http-error.js';
 
 /**
@@ -50,6 +51,16 @@ export function string(options: { allowEmpty?: boolean; maxLength?: number } = {
     if (options.maxLength !== undefined && value.length > options.maxLength) {
       throw badRequest(`${path} must be at most ${options.maxLength} characters`);
     }
+    return value;
+  };
+}
+
+/** A TIM UserID: non-empty, at most 32 UTF-8 bytes, no spaces, no reserved prefix. */
+export function userId(): Check<string> {
+  return (value, path) => {
+    if (typeof value !== 'string') fail(path, 'a TIM UserID string', value);
+    const problem = checkUserId(value);
+    if (problem) throw badRequest(`${path} is not a valid UserID: ${problem}`);
     return value;
   };
 }
