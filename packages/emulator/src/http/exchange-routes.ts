@@ -2,11 +2,11 @@ import { decodeUserSig } from '@clawlink/usersig';
 import { HttpError, notFound } from './http-error.js';
 import { createRateLimiter } from './rate-limiter.js';
 import type { ApiRoute, HttpApiEmulator, HttpApiOptions } from './route-types.js';
-import { object, optional, parseBody, string } from './validate.js';
+import { object, optional, parseBody, string, userId } from './validate.js';
 
 const registerBody = object({
   agentId: optional(string({ maxLength: 128 })),
-  userId: optional(string({ maxLength: 128 })),
+  userId: optional(userId()),
   nick: optional(string({ allowEmpty: true, maxLength: 256 })),
 });
 const credentialsBody = object({

@@ -17,15 +17,7 @@ export async function readJsonBody(
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw tooLarge(maxBytes);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(chunk);
-  }
+  const { chunks, size } = await readUpTo(req, maxBytes);
   if (size === 0) {
     return undefined;
   }
@@ -46,4 +38,44 @@ export async function readJsonBody(
 
 function tooLarge(maxBytes: number): HttpError {
   return badRequest(`the body is larger than ${maxBytes} bytes; send a smaller JSON object`);
+}
+
+/**
+ * Collects the body's chunks, stopping (paused, not destroyed, so the 400 can still be written)
+ * as soon as it grows past `maxBytes`.
+ */
+function readUpTo(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ chunks, size });
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
