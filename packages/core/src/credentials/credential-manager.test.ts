@@ -87,10 +87,9 @@ function sigFor(userId: string, issuedAtMs: number, expireSeconds: number): stri
 }
 
 afterEach(() => {
-  for (const text of texts) {
+  for (const text of texts.splice(0)) {
     for (const secret of secrets) expect(text).not.toContain(secret);
   }
-  texts.length = 0;
 });
 
 describe('static source', () => {
@@ -151,6 +150,13 @@ describe('static source', () => {
     expectReason(error, 'invalid');
     expect(error.message).toMatch(/fresh UserSig.*`secretKey` or `exchange`/);
   });
+});
+
+it('an unknown source kind is invalid', async () => {
+  const { m } = manager({ kind: 'magic' } as unknown as CredentialSource);
+  const error = await failure(m.getCredentials());
+  expectReason(error, 'invalid');
+  expect(error.message).toContain('"magic"');
 });
 
 describe('secretKey source', () => {

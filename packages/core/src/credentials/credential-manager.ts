@@ -232,6 +232,13 @@ export class CredentialManager {
         return Promise.resolve(this.#fromSecretKey(config));
       case 'exchange':
         return this.#fromExchange(config);
+      default:
+        return Promise.reject(
+          new CredentialError(
+            'invalid',
+            `Unknown credential source kind "${String((config as { kind?: unknown }).kind)}"; use "static", "secretKey" or "exchange".`,
+          ),
+        );
     }
   }
 
