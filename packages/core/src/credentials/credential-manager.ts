@@ -25,7 +25,10 @@ export interface CredentialManagerOptions {
    * UserSig is not refetched on every call.
    */
   refreshMarginMs?: number;
-  /** Backoff for `unclaimed` and `unreachable` (and a 429 that says no wait). */
+  /**
+   * Backoff for `unclaimed` and `unreachable` (and a 429 that names no wait), over consecutive
+   * failures; defaults 2000 ms initial, 300000 ms cap. See {@link backoffDelay}.
+   */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Timeout of one credential-exchange request, in milliseconds; default 10000. */
   requestTimeoutMs?: number;
@@ -49,6 +52,15 @@ interface Held {
  * Turns an account's {@link CredentialSource} into TIM credentials: caches them, refreshes them
  * ahead of expiry, replaces a UserSig TIM refused, and reports why none are available with a
  * {@link CredentialError} whose message never contains a secret.
+ *
+ * Reasons, where the choice is not obvious:
+ * - an expired or refused `static` UserSig is `invalid`, not `revoked`: the configured value is
+ *   what is wrong, and changing the configuration is the fix;
+ * - an exchange answering with the UserSig that was just {@link invalidate}d (or one already
+ *   expired) is `unreachable`: the service did not deliver usable credentials, and asking again
+ *   later can succeed (a UserSig's issue time has second precision, so a service may well hand
+ *   out the same one within a second). Its `retryAfterMs` waits at least until the next second,
+ *   and grows with backoff if the service keeps doing it, so this never spins.
  */
 export class CredentialManager {
   /** The kind of source the credentials come from. */

@@ -16,8 +16,10 @@ export interface TimCredentials {
 /**
  * Where an account's TIM credentials come from.
  *
- * - `static`: a UserSig made elsewhere. It cannot be renewed: once it expires or TIM refuses it,
- *   a person has to configure a new one.
+ * - `static`: a UserSig made elsewhere. Its expiry is read from the UserSig itself; one that
+ *   cannot be decoded (not tls-sig-api-v2) is treated as never expiring (`expiresAt: Infinity`)
+ *   until TIM refuses it. It cannot be renewed: once it expires or TIM refuses it, a person has
+ *   to configure a new one (reason `invalid`).
  * - `secretKey`: the TIM application's secret key; UserSigs are signed locally. For people who
  *   own their TIM application.
  * - `exchange`: the clawlink flow. An agent registered with a credential service trades its
