@@ -108,6 +108,8 @@ export interface SdkInstance {
   createGroup(options: {
     name: string;
     type: string;
+    groupID?: string;
+    joinOption?: string;
     introduction?: string;
     groupCustomField?: SdkCustomField[];
   }): Promise<SdkResponse<{ group: SdkGroup }>>;

@@ -1,0 +1,513 @@
+import { EventEmitter } from 'node:events';
+import { TimError } from '../errors/tim-error.js';
+import { type Logger, silentLogger } from '../logging/logger.js';
+import { createSdkPromiseClass } from './rejection-containment.js';
+import { createSdkEnvironment } from './sdk-environment.js';
+import { instantiateSdk } from './sdk-loader.js';
+import type { SdkInstance, SdkListener, SdkMessage, SdkModule } from './sdk-types.js';
+import { toTimError } from './tim-error-map.js';
+import { type TimMessage, toTimMessage } from './tim-message.js';
+
+export type { TimMessage, TimMessageKind } from './tim-message.js';
+
+/** Options for {@link createTimClient}. */
+export interface TimClientOptions {
+  /** The TIM application id. */
+  sdkAppId: number;
+  /**
+   * A TIM-compatible server to use instead of Tencent's (the SDK's `proxyServer`), e.g. the
+   * emulator's `wsUrl` or a private deployment: `ws://host:port` or `wss://...`.
+   */
+  server?: string;
+  /** Where the client logs (and, at debug, the SDK's own output). Defaults to silence. */
+  logger?: Logger;
+  /** The SDK's own log level: 0 = everything ... 3 = errors, 4 = nothing (default). */
+  sdkLogLevel?: 0 | 1 | 2 | 3 | 4;
+  /** How long `login()` may take up to SDK_READY, in milliseconds (default 30000). */
+  loginTimeoutMs?: number;
+}
+
+/**
+ * Where a client is:
+ * - `idle`: not logged in (new, logged out, or a login failed);
+ * - `connecting`: `login()` is running;
+ * - `ready`: logged in, operations work;
+ * - `reconnecting`: the connection dropped; the SDK is restoring it on its own;
+ * - `kicked`: signed out by TIM (another login, an admin, or UserSig expiry); `login()` again;
+ * - `destroyed`: final.
+ */
+export type TimClientState =
+  | 'idle'
+  | 'connecting'
+  | 'ready'
+  | 'reconnecting'
+  | 'kicked'
+  | 'destroyed';
+
+/**
+ * Why TIM signed the session out: another login of the same user on the same platform
+ * (`multipleAccount`) or another device (`multipleDevice`), UserSig expiry, or an admin
+ * (REST API) kick.
+ */
+export type KickReason =
+  | 'multipleAccount'
+  | 'multipleDevice'
+  | 'userSigExpired'
+  | 'kickedByAdmin'
+  | 'unknown';
+
+/** The TIM connection's state as the SDK reports it. */
+export type TimNetworkState = 'connected' | 'connecting' | 'disconnected';
+
+/**
+ * Events of a {@link TimClient}.
+ *
+ * - `ready`: the client became ready: at the end of `login()` and again each time the SDK
+ *   restored a dropped connection on its own.
+ * - `not_ready`: the client stopped being ready (connection lost, kicked, logged out).
+ * - `message`: every message received live, including group tips and system notices
+ *   (`kind: 'system'`) and the client's own messages sent from another session.
+ * - `kicked`: TIM signed the session out; the SDK instance is released. For
+ *   `reason: 'userSigExpired'` it is followed by `credential_expired`.
+ * - `credential_expired`: the UserSig expired during the session; log in with a new one.
+ * - `network`: the SDK's connection state changed (only while a session is active).
+ */
+export interface TimClientEvents {
+  ready: [];
+  not_ready: [];
+  message: [TimMessage];
+  kicked: [{ reason: KickReason }];
+  credential_expired: [];
+  network: [{ state: TimNetworkState }];
+}
+
+/** The user a client logs in as. */
+export interface TimLoginCredentials {
+  userId: string;
+  /** Never logged and never put into an error message. */
+  userSig: string;
+}
+
+const KICK_REASONS: Record<string, KickReason> = {
+  multipleAccount: 'multipleAccount',
+  multipleDevice: 'multipleDevice',
+  userSigExpired: 'userSigExpired',
+  REST_API_Kick: 'kickedByAdmin',
+};
+
+/** TIM's limit on a UserID, in UTF-8 bytes. */
+const MAX_USER_ID_BYTES = 32;
+
+/**
+ * One TIM user's connection: a real, isolated tim-js-sdk instance (several clients of the same
+ * SDKAppID coexist in one process), with typed events and TIM errors mapped to
+ * {@link TimError}. Create with {@link createTimClient}.
+ */
+export class TimClient extends EventEmitter<TimClientEvents> {
+  /** The TIM application id. */
+  readonly sdkAppId: number;
+
+  readonly #server: string | undefined;
+  readonly #logger: Logger;
+  readonly #sdkLogLevel: number;
+  readonly #loginTimeoutMs: number;
+  #state: TimClientState = 'idle';
+  #userId: string | undefined;
+  #userSig: string | undefined;
+  #sdk: SdkModule | undefined;
+  #tim: SdkInstance | undefined;
+  #sdkListeners: Array<[string, SdkListener]> = [];
+  #sdkReady = false;
+  #login: { userId: string; userSig: string; promise: Promise<void> } | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(options: TimClientOptions) {
+    super();
+    if (!Number.isSafeInteger(options.sdkAppId) || options.sdkAppId <= 0) {
+      throw new TimError(
+        'INVALID_ARGUMENT',
+        `sdkAppId must be a positive integer (got ${String(options.sdkAppId)}); copy it from the TIM console.`,
+      );
+    }
+    if (options.server !== undefined && !/^wss?:\/\/[^\s]+$/.test(options.server)) {
+      throw new TimError(
+        'INVALID_ARGUMENT',
+        `server must be a ws:// or wss:// URL (got '${options.server}'); e.g. the emulator's wsUrl.`,
+      );
+    }
+    this.sdkAppId = options.sdkAppId;
+    this.#server = options.server;
+    this.#logger = (options.logger ?? silentLogger).child({
+      component: 'tim',
+      sdkAppId: options.sdkAppId,
+    });
+    this.#sdkLogLevel = options.sdkLogLevel ?? 4;
+    this.#loginTimeoutMs = options.loginTimeoutMs ?? 30_000;
+  }
+
+  /** Where the client is; see {@link TimClientState}. */
+  get state(): TimClientState {
+    return this.#state;
+  }
+
+  /** Whether operations can run now. */
+  get isReady(): boolean {
+    return this.#state === 'ready';
+  }
+
+  /** The user logged in (or logging in), if any. */
+  get userId(): string | undefined {
+    return this.#userId;
+  }
+
+  /**
+   * Logs in and resolves once the SDK is ready (SDK_READY). Creates the SDK instance if
+   * needed (also after a kick or logout). Concurrent calls for the same user share one login.
+   * Rejects with a {@link TimError}: `CREDENTIALS_UNAVAILABLE` for an expired (timCode 70001)
+   * or invalid UserSig, `NOT_CONNECTED`/`TIMEOUT` when TIM cannot be reached in time,
+   * `STOPPED` when the client is logged out or destroyed meanwhile.
+   */
+  login(credentials: TimLoginCredentials): Promise<void> {
+    const { userId, userSig } = credentials;
+    if (this.#state === 'destroyed') return Promise.reject(destroyedError('login'));
+    if (typeof userId !== 'string' || userId.trim() === '') {
+      return Promise.reject(
+        new TimError('INVALID_ARGUMENT', 'login needs a non-empty userId.', { operation: 'login' }),
+      );
+    }
+    if (Buffer.byteLength(userId, 'utf8') > MAX_USER_ID_BYTES) {
+      return Promise.reject(
+        new TimError(
+          'INVALID_ARGUMENT',
+          `userId '${userId}' is over TIM's ${MAX_USER_ID_BYTES}-byte limit; use a shorter one.`,
+          {
+            operation: 'login',
+          },
+        ),
+      );
+    }
+    if (typeof userSig !== 'string' || userSig.trim() === '') {
+      return Promise.reject(
+        new TimError('CREDENTIALS_UNAVAILABLE', 'login needs a UserSig; none was given.', {
+          operation: 'login',
+        }),
+      );
+    }
+    if (this.#login) {
+      if (this.#login.userId === userId && this.#login.userSig === userSig)
+        return this.#login.promise;
+      return Promise.reject(
+        new TimError(
+          'INVALID_ARGUMENT',
+          `A login as '${this.#login.userId}' is in progress; wait for it or log out first.`,
+          {
+            operation: 'login',
+          },
+        ),
+      );
+    }
+    if (this.#tim && (this.#state === 'ready' || this.#state === 'reconnecting')) {
+      if (this.#userId === userId) return Promise.resolve();
+      return Promise.reject(
+        new TimError(
+          'INVALID_ARGUMENT',
+          `Already logged in as '${this.#userId}'; log out before logging in as '${userId}'.`,
+          {
+            operation: 'login',
+          },
+        ),
+      );
+    }
+    const promise = this.#runLogin(userId, userSig).finally(() => {
+      if (this.#login?.promise === promise) this.#login = undefined;
+    });
+    this.#login = { userId, userSig, promise };
+    return promise;
+  }
+
+  /** Logs out and releases the SDK instance; the client can log in again. Never rejects. */
+  async logout(): Promise<void> {
+    if (this.#state === 'destroyed') return;
+    const wasReady = this.#state === 'ready';
+    this.#setState('idle');
+    if (wasReady) this.emit('not_ready');
+    await this.#releaseSdkInstance();
+  }
+
+  /**
+   * Logs out, releases the SDK instance and every listener; final and idempotent. Afterwards
+   * the client holds no socket, timer or process listener.
+   */
+  async destroy(): Promise<void> {
+    if (this.#state === 'destroyed') return;
+    this.#setState('destroyed');
+    await this.#releaseSdkInstance();
+    this.#sdk = undefined;
+    this.removeAllListeners();
+  }
+
+  /**
+   * Runs one SDK call for an operation of `channels`/`messages`: refuses with `NOT_CONNECTED`
+   * unless the client is ready, and maps whatever the SDK rejects with to a {@link TimError}
+   * naming `operation`.
+   *
+   * @internal
+   */
+  async call<T>(operation: string, run: (tim: SdkInstance) => Promise<T> | T): Promise<T> {
+    const tim = this.#tim;
+    if (this.#state !== 'ready' || !tim) {
+      throw new TimError(
+        'NOT_CONNECTED',
+        `${operation} failed: the TIM client is ${this.#state}, not ready; log in (or wait for the reconnect) and retry.`,
+        { operation },
+      );
+    }
+    try {
+      return await run(tim);
+    } catch (error) {
+      throw toTimError(operation, error, this.#scrub);
+    }
+  }
+
+  async #runLogin(userId: string, userSig: string): Promise<void> {
+    const wasKicked = this.#state === 'kicked';
+    this.#setState('connecting');
+    if (wasKicked || this.#tim) {
+      await this.#releaseSdkInstance();
+      if (this.#state !== 'connecting') throw stoppedError();
+    }
+    this.#userId = userId;
+    this.#userSig = userSig;
+    let tim: SdkInstance;
+    try {
+      tim = this.#createSdkInstance();
+    } catch (error) {
+      this.#setState('idle');
+      throw toTimError('login', error, this.#scrub);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new TimError(
+              'TIMEOUT',
+              `login failed: TIM did not become ready within ${this.#loginTimeoutMs} ms; check the network (or the server address) and retry.`,
+              { operation: 'login' },
+            ),
+          );
+        }, this.#loginTimeoutMs);
+      });
+      await Promise.race([
+        tim.login({ userID: userId, userSig }).then(() => this.#untilSdkReady(tim)),
+        timedOut,
+      ]);
+    } catch (error) {
+      // Detached meanwhile by logout()/destroy(): report that, not the SDK's reaction to it.
+      if (this.#tim !== tim) throw stoppedError();
+      this.#setState('idle');
+      await this.#releaseSdkInstance();
+      throw toTimError('login', error, this.#scrub);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#tim !== tim || this.#state !== 'connecting') throw stoppedError();
+    this.#setState('ready');
+    this.#logger.info({ userId }, 'TIM client ready');
+    this.emit('ready');
+  }
+
+  /** Resolves once SDK_READY was seen for `tim`; rejects if `tim` is released meanwhile. */
+  #untilSdkReady(tim: SdkInstance): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.#tim !== tim) {
+          this.#wake = undefined;
+          reject(stoppedError());
+        } else if (this.#sdkReady) {
+          this.#wake = undefined;
+          resolve();
+        } else {
+          this.#wake = check;
+        }
+      };
+      check();
+    });
+  }
+
+  #createSdkInstance(): SdkInstance {
+    if (!this.#sdk) {
+      const SdkPromiseClass = createSdkPromiseClass(this.#logger);
+      this.#sdk = instantiateSdk(
+        createSdkEnvironment({
+          logger: this.#logger.child({ source: 'tim-js-sdk' }),
+          Promise: SdkPromiseClass,
+          scrub: this.#scrub,
+        }),
+      );
+    }
+    const sdk = this.#sdk;
+    const tim = sdk.create({
+      SDKAppID: this.sdkAppId,
+      ...(this.#server ? { proxyServer: this.#server } : {}),
+    });
+    tim.setLogLevel(this.#sdkLogLevel);
+    this.#tim = tim;
+    this.#sdkReady = false;
+    const on = (name: string, listener: (data: unknown) => void) => {
+      const wrapped: SdkListener = (event) => {
+        if (this.#tim === tim) listener(event?.data);
+      };
+      tim.on(name, wrapped);
+      this.#sdkListeners.push([name, wrapped]);
+    };
+    const { EVENT } = sdk;
+    on(EVENT.SDK_READY ?? 'sdkStateReady', () => this.#onSdkReady());
+    on(EVENT.SDK_NOT_READY ?? 'sdkStateNotReady', () => this.#onSdkNotReady());
+    on(EVENT.NET_STATE_CHANGE ?? 'netStateChange', (data) => this.#onNetState(data));
+    on(EVENT.KICKED_OUT ?? 'kickedOut', (data) => this.#onKicked(data));
+    on(EVENT.MESSAGE_RECEIVED ?? 'onMessageReceived', (data) => this.#onMessages(data));
+    on(EVENT.ERROR ?? 'error', (data) =>
+      this.#logger.debug({ err: data }, 'TIM SDK reported an error'),
+    );
+    return tim;
+  }
+
+  #onSdkReady(): void {
+    this.#sdkReady = true;
+    this.#wake?.();
+    if (this.#state === 'reconnecting') {
+      this.#setState('ready');
+      this.emit('ready');
+    }
+  }
+
+  #onSdkNotReady(): void {
+    this.#sdkReady = false;
+    if (this.#state === 'ready') {
+      this.#setState('reconnecting');
+      this.emit('not_ready');
+    }
+  }
+
+  #onNetState(data: unknown): void {
+    const state = (data as { state?: unknown } | undefined)?.state;
+    if (state !== 'connected' && state !== 'connecting' && state !== 'disconnected') return;
+    if (this.#state !== 'connecting' && this.#state !== 'ready' && this.#state !== 'reconnecting')
+      return;
+    this.#logger.debug({ network: state }, 'TIM network state changed');
+    if (state !== 'connected' && this.#state === 'ready') {
+      this.#setState('reconnecting');
+      this.emit('not_ready');
+      this.emit('network', { state });
+      return;
+    }
+    this.emit('network', { state });
+    if (state === 'connected' && this.#state === 'reconnecting' && this.#sdkReady) {
+      this.#setState('ready');
+      this.emit('ready');
+    }
+  }
+
+  #onKicked(data: unknown): void {
+    const type = (data as { type?: unknown } | undefined)?.type;
+    const reason = (typeof type === 'string' && KICK_REASONS[type]) || 'unknown';
+    if (this.#state === 'destroyed' || this.#state === 'idle' || this.#state === 'kicked') return;
+    const wasReady = this.#state === 'ready';
+    this.#setState('kicked');
+    this.#logger.warn({ reason }, 'TIM signed this session out');
+    // The SDK instance is finished: release it (after the SDK's own handling of the kick).
+    const tim = this.#tim;
+    setImmediate(() => {
+      if (this.#tim === tim && this.#state === 'kicked') void this.#releaseSdkInstance();
+    });
+    if (wasReady) this.emit('not_ready');
+    this.emit('kicked', { reason });
+    if (reason === 'userSigExpired') this.emit('credential_expired');
+  }
+
+  #onMessages(data: unknown): void {
+    if (!Array.isArray(data)) return;
+    for (const raw of data as SdkMessage[]) {
+      let message: TimMessage;
+      try {
+        message = toTimMessage(raw);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'Dropped a TIM message that could not be read');
+        continue;
+      }
+      this.emit('message', message);
+    }
+  }
+
+  /** Detaches from the current SDK instance and destroys it (socket closed, timers stopped). */
+  async #releaseSdkInstance(): Promise<void> {
+    const tim = this.#tim;
+    if (!tim) return;
+    this.#tim = undefined;
+    this.#sdkReady = false;
+    this.#wake?.();
+    for (const [name, listener] of this.#sdkListeners) tim.off(name, listener);
+    this.#sdkListeners = [];
+    try {
+      await tim.destroy();
+    } catch (error) {
+      // destroy() = logout().finally(cleanup): it rejects when not logged in, after cleaning up.
+      this.#logger.debug(
+        { err: describeSdkError(error) },
+        'TIM SDK destroy reported an error (cleanup done)',
+      );
+    }
+  }
+
+  #setState(state: TimClientState): void {
+    if (this.#state === state) return;
+    this.#logger.debug({ from: this.#state, to: state }, 'TIM client state');
+    this.#state = state;
+  }
+
+  /** Removes the UserSig and session keys from text the SDK or TIM produced. */
+  readonly #scrub = (text: string): string => {
+    let out = text;
+    const sig = this.#userSig;
+    if (sig && sig.length >= 8) out = out.split(sig).join('[redacted]');
+    return out.replace(
+      /("?(?:usersig|userSig|a2|A2Key|a2key)"?\s*[:=]\s*"?)[^"\s,&}]+/g,
+      '$1[redacted]',
+    );
+  };
+}
+
+/**
+ * Creates a {@link TimClient}. Nothing connects until `login()`. Requires Node.js 22.12 or
+ * newer (the SDK uses Node's native WebSocket); no global of the process is modified.
+ */
+export function createTimClient(options: TimClientOptions): TimClient {
+  return new TimClient(options);
+}
+
+function destroyedError(operation: string): TimError {
+  return new TimError(
+    'STOPPED',
+    `${operation} failed: this TIM client was destroyed; create a new one.`,
+    { operation },
+  );
+}
+
+function stoppedError(): TimError {
+  return new TimError(
+    'STOPPED',
+    'login failed: the client was logged out or destroyed while logging in.',
+    {
+      operation: 'login',
+    },
+  );
+}
+
+function describeSdkError(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return { code, message };
+  }
+  return error;
+}
