@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdminRoutes } from './admin-routes.js';
 import { createExchangeRoutes } from './exchange-routes.js';
-import { HttpError } from './http-error.js';
+import { badRequest, HttpError } from './http-error.js';
 import { readJsonBody } from './json-body.js';
 import type { HttpApiEmulator, HttpApiOptions, RouteAnswer } from './route-types.js';
 import { createRouter } from './router.js';
@@ -29,7 +29,7 @@ export function createHttpApi(
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const url = parseUrl(req.url);
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (match.kind === 'not-found') {
       throw new HttpError(404, 'not_found', `no route ${url.pathname}; see the emulator README`);
@@ -54,25 +54,41 @@ export function createHttpApi(
     send(res, answer);
   }
 
-  return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent || res.destroyed) return;
-      const failure = toHttpError(error);
-      if (failure.status === 500) {
-        options.log(`http: internal error on ${req.method} ${pathOf(req)}: ${describe(error)}`);
-      }
-      for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-      if (!req.complete) {
-        // The body was not read to its end (too large, or the client went away): do not keep
-        // the connection, whose remaining bytes would be read as the next request.
-        res.setHeader('Connection', 'close');
-      }
-      send(res, {
-        status: failure.status,
-        body: { error: { code: failure.code, message: failure.message, ...failure.extra } },
-      });
+  function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (res.headersSent || res.destroyed) return;
+    const failure = toHttpError(error);
+    if (failure.status === 500) {
+      options.log(`http: internal error on ${req.method} ${pathOf(req)}: ${describe(error)}`);
+    }
+    for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
+    if (!req.complete) {
+      // The body was not read to its end (too large, or the client went away): do not keep
+      // the connection, whose remaining bytes would be read as the next request.
+      res.setHeader('Connection', 'close');
+    }
+    send(res, {
+      status: failure.status,
+      body: { error: { code: failure.code, message: failure.message, ...failure.extra } },
     });
+  }
+
+  return (req, res) => {
+    handle(req, res)
+      .catch((error: unknown) => fail(req, res, error))
+      .catch((error: unknown) => {
+        // Even the error answer failed: drop this request, never the server.
+        options.log(`http: could not answer ${req.method} ${pathOf(req)}: ${describe(error)}`);
+        res.destroy();
+      });
   };
+}
+
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://emulator.invalid');
+  } catch {
+    throw badRequest('the request target is not a valid URL path');
+  }
 }
 
 /** The request's path without its query (which is never logged). */
