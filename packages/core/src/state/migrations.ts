@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { StateStoreError } from '../errors/state-store-error.js';
+
+/** One step of the state file's schema; `version` is stored in `PRAGMA user_version`. */
+export interface Migration {
+  /** The schema version this step produces: 1, 2, 3, ... with no gaps. */
+  version: number;
+  /** Changes the schema from `version - 1` to `version`. Runs inside a transaction. */
+  up(db: Database.Database): void;
+}
+
+/** The value of the `app` row of the `meta` table that marks a file as clawlink's. */
+export const STATE_FILE_APP = 'clawlink';
+
+/**
+ * Every schema step, oldest first. Released steps never change; a new schema is a new step
+ * appended at the end.
+ */
+export const STATE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta (key, value) VALUES ('app', '${STATE_FILE_APP}');
+
+        CREATE TABLE ledger (
+          message_id TEXT PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          seq INTEGER,
+          time INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('seen', 'handled')),
+          seen_at INTEGER NOT NULL,
+          handled_at INTEGER
+        );
+        CREATE INDEX ledger_by_status_seen_at ON ledger (status, seen_at);
+
+        CREATE TABLE watermarks (
+          conversation_id TEXT PRIMARY KEY,
+          time INTEGER NOT NULL,
+          seq INTEGER,
+          message_id TEXT,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE pending_requests (
+          id TEXT PRIMARY KEY,
+          peer TEXT NOT NULL,
+          direction TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+          task TEXT NOT NULL,
+          payload TEXT,
+          created_at INTEGER NOT NULL,
+          deadline_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX pending_requests_by_deadline ON pending_requests (deadline_at);
+
+        CREATE TABLE channels (
+          channel_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          skill TEXT,
+          custom_fields TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+/** The schema version of the newest step, i.e. what this release writes. */
+export const STATE_SCHEMA_VERSION = STATE_MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings `db` from its `user_version` up to the last of `migrations`, all steps in one
+ * immediate transaction: either every step applies or the file is left as it was, and a second
+ * process opening the same file at the same time waits and then finds nothing left to do.
+ * Returns the versions applied. A failing step throws a `StateStoreError` naming `file`.
+ */
+export function applyMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  file: string,
+): number[] {
+  let from = 0;
+  let running = 0;
+  const run = db.transaction((): number[] => {
+    from = db.pragma('user_version', { simple: true }) as number;
+    const pending = migrations.filter((m) => m.version > from);
+    for (const migration of pending) {
+      running = migration.version;
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    return pending.map((m) => m.version);
+  });
+  try {
+    return run.immediate();
+  } catch (error) {
+    const step = running === 0 ? 'could not start' : `schema ${running} failed`;
+    throw new StateStoreError(
+      `Could not upgrade the state file ${file} from schema ${from} (${step}); nothing was changed. Check that the disk has space, the file is writable and no other program holds it locked, then start again.`,
+      { file, cause: error },
+    );
+  }
+}
