@@ -1,0 +1,154 @@
+/**
+ * Test-only: loads the real TIM web SDK in Node and drives it against the emulator. Each call
+ * to {@link loadSdk} loads a fresh copy of the module, because `TIM.create` returns one
+ * instance per SDKAppID per module copy.
+ */
+import { createRequire } from 'node:module';
+import type TIM from 'tim-js-sdk';
+import type { ChatSDK } from 'tim-js-sdk';
+
+const require = createRequire(import.meta.url);
+
+/** The SDK packages the tests run. */
+export type SdkPackage = 'tim-js-sdk' | '@tencentcloud/chat';
+
+/** The SDK module (both packages share tim-js-sdk's typings). */
+export type SdkModule = typeof TIM;
+
+/** One SDK event as the test recorded it. */
+export interface RecordedEvent {
+  name: string;
+  data: unknown;
+}
+
+/** An XMLHttpRequest that fails every request at once (the SDK's telemetry fallback). */
+class FailFastXhr {
+  readyState = 0;
+  status = 0;
+  responseText = '';
+  onreadystatechange: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  open(): void {}
+  setRequestHeader(): void {}
+  abort(): void {}
+  send(): void {
+    setImmediate(() => {
+      this.readyState = 4;
+      this.onreadystatechange?.();
+      this.onerror?.();
+    });
+  }
+}
+
+let globalsInstalled = false;
+
+/** Installs the browser globals the SDK sniffs at load time (Node 24 has WebSocket, navigator). */
+function installGlobals(): void {
+  if (globalsInstalled) return;
+  globalsInstalled = true;
+  const noop = () => {};
+  const scope = globalThis as Record<string, unknown>;
+  scope.window ??= {
+    navigator: { userAgent: 'Mozilla/5.0 (Node) clawlink-emulator-test', cookieEnabled: false },
+    addEventListener: noop,
+    removeEventListener: noop,
+  };
+  scope.document ??= { charset: 'UTF-8' };
+  scope.XMLHttpRequest = FailFastXhr;
+}
+
+/** Loads a fresh copy of an SDK package. */
+export function loadSdk(pkg: SdkPackage = 'tim-js-sdk'): SdkModule {
+  installGlobals();
+  const path = require.resolve(pkg);
+  delete require.cache[path];
+  return require(path) as SdkModule;
+}
+
+const EVENTS = [
+  'SDK_READY',
+  'SDK_NOT_READY',
+  'KICKED_OUT',
+  'MESSAGE_RECEIVED',
+  'NET_STATE_CHANGE',
+  'ERROR',
+] as const;
+
+/** A logged-in (or logging-in) SDK instance with its recorded events. */
+export interface TestClient {
+  userId: string;
+  tim: ChatSDK;
+  sdk: SdkModule;
+  events: RecordedEvent[];
+  /** Resolves with the data of the first event `name` (past or future) matching `match`. */
+  waitFor(name: string, match?: (data: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+  /** Destroys the SDK instance (logout + cleanup); never rejects. */
+  destroy(): Promise<void>;
+}
+
+/** Options of {@link createClient}. */
+export interface CreateClientOptions {
+  wsUrl: string;
+  sdkAppId: number;
+  userId: string;
+  userSig: string;
+  pkg?: SdkPackage;
+  /** Wait for SDK_READY (default true). */
+  ready?: boolean;
+}
+
+/** Creates an SDK instance on a fresh module copy, logs it in and (by default) waits for SDK_READY. */
+export async function createClient(options: CreateClientOptions): Promise<TestClient> {
+  const sdk = loadSdk(options.pkg);
+  // proxyServer is a real SDK option that the 2.27.6 typings do not declare.
+  const createOptions = { SDKAppID: options.sdkAppId, proxyServer: options.wsUrl };
+  const tim = sdk.create(createOptions);
+  tim.setLogLevel(4);
+  const events: RecordedEvent[] = [];
+  const waiters = new Set<(event: RecordedEvent) => void>();
+  for (const key of EVENTS) {
+    tim.on(sdk.EVENT[key], (event: { data?: unknown }) => {
+      const recorded = { name: key, data: event?.data };
+      events.push(recorded);
+      for (const waiter of [...waiters]) waiter(recorded);
+    });
+  }
+
+  function waitFor(name: string, match: (data: unknown) => boolean = () => true, timeoutMs = 8000) {
+    const past = events.find((e) => e.name === name && match(e.data));
+    if (past) return Promise.resolve(past.data);
+    return new Promise<unknown>((resolve, reject) => {
+      const waiter = (event: RecordedEvent) => {
+        if (event.name !== name || !match(event.data)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve(event.data);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`${options.userId}: no ${name} event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+  }
+
+  const client: TestClient = {
+    userId: options.userId,
+    tim,
+    sdk,
+    events,
+    waitFor,
+    async destroy() {
+      await tim.destroy().catch(() => {});
+    },
+  };
+  if (options.ready === false) return client;
+  try {
+    await tim.login({ userID: options.userId, userSig: options.userSig });
+    await waitFor('SDK_READY');
+  } catch (error) {
+    await client.destroy();
+    throw error;
+  }
+  return client;
+}
