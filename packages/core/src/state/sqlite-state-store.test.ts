@@ -141,6 +141,21 @@ describe('openSqliteStateStore', () => {
     expect(readdirSync(stateDir)).toEqual([path.basename(file)]);
   });
 
+  it('refuses a damaged SQLite file (valid header, garbage pages) and leaves it untouched', () => {
+    mkdirSync(stateDir, { recursive: true });
+    const file = path.join(stateDir, stateFileName('bot'));
+    const bytes = Buffer.concat([
+      Buffer.from('SQLite format 3\0', 'latin1'),
+      Buffer.alloc(8192, 0xab),
+    ]);
+    writeFileSync(file, bytes, { mode: 0o644 });
+    const error = openError(() => open('bot'));
+    expect(error.file).toBe(file);
+    expect(error.message).toMatch(/damaged/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(mode(file)).toBe(0o644);
+  });
+
   /** Writes a SQLite file at the account's path with `setup`, and returns its bytes. */
   function plantDatabase(setup: (db: Database.Database) => void): { file: string; bytes: Buffer } {
     mkdirSync(stateDir, { recursive: true });

@@ -183,7 +183,15 @@ function checkIdentity(db: Database.Database, file: string): void {
 }
 
 function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
-  prepareFile(file);
+  try {
+    prepareFile(file);
+  } catch (error) {
+    if (StateStoreError.isInstance(error)) throw error;
+    throw new StateStoreError(
+      `Could not read the state file ${file}; check that it is readable and writable by this user.`,
+      { file, cause: error },
+    );
+  }
   let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
