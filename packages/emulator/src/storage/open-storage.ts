@@ -1,8 +1,8 @@
 import { createMemoryStorage } from './memory-storage.js';
+import { createSqliteStorage } from './sqlite-storage.js';
 import type { EmulatorStorage } from './storage.js';
 
-/** The storage for `dbPath`: memory when omitted. */
+/** The storage for `dbPath`: a SQLite file when given, memory otherwise. */
 export function openStorage(dbPath: string | undefined): EmulatorStorage {
-  if (dbPath === undefined) return createMemoryStorage();
-  throw new TypeError('dbPath: SQLite storage is not available in this build yet');
+  return dbPath === undefined ? createMemoryStorage() : createSqliteStorage(dbPath);
 }
