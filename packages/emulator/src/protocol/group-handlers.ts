@@ -13,7 +13,7 @@ import {
 } from './handler.js';
 import { readAtInfo, readMsgBody } from './message-body.js';
 import { TIM_CODES, TimCodeError } from './tim-codes.js';
-import { groupInfoWire, groupMessageWire, memberWire } from './wire.js';
+import { fromWireGroupType, groupInfoWire, groupMessageWire, memberWire } from './wire.js';
 
 const SVC = 'group_open_http_svc';
 
@@ -94,7 +94,7 @@ export function createGroupHandlers(deps: ProtocolDeps): HandlerTable {
           .filter((id): id is string => typeof id === 'string');
         const customFields = customFieldsOf(body);
         const group = state.createGroup({
-          type: str(body, 'Type') as GroupType,
+          type: fromWireGroupType(str(body, 'Type') || 'Public') as GroupType,
           name: str(body, 'Name'),
           owner: session.userId,
           introduction: str(body, 'Introduction'),

@@ -1,6 +1,26 @@
 import type { StoredGroup, StoredMember, StoredMessage } from '../storage/storage.js';
+import type { GroupType } from '../types.js';
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** The SDK's names on the wire: Work groups travel as `Private`, Meeting groups as `ChatRoom`. */
+const WIRE_GROUP_TYPES: Record<GroupType, string> = {
+  Public: 'Public',
+  Work: 'Private',
+  Meeting: 'ChatRoom',
+};
+
+/** A group type as the SDK names it on the wire. */
+export function toWireGroupType(type: GroupType): string {
+  return WIRE_GROUP_TYPES[type];
+}
+
+/** A group type from the wire (`Private`/`ChatRoom`, or TIM's REST names); the input otherwise. */
+export function fromWireGroupType(type: string): string {
+  if (type === 'Private') return 'Work';
+  if (type === 'ChatRoom') return 'Meeting';
+  return type;
+}
 
 /** A group's profile as `get_group_*_info` and `get_joined_group_list` carry it. */
 export function groupInfoWire(
@@ -10,7 +30,7 @@ export function groupInfoWire(
 ): Record<string, unknown> {
   const info: Record<string, unknown> = {
     GroupId: group.groupId,
-    Type: group.type,
+    Type: toWireGroupType(group.type),
     Name: group.name,
     Introduction: group.introduction,
     Notification: group.notification,
@@ -55,7 +75,7 @@ export function memberWire(member: StoredMember): Record<string, unknown> {
 /** A group message as pushes (`GroupMsgArray`) and `group_msg_get` carry it. */
 export function groupMessageWire(
   message: StoredMessage,
-  group: { groupId: string; type: string },
+  group: { groupId: string; type: GroupType },
   fromNick: string,
 ): Record<string, unknown> {
   const time = seconds(message.time);
@@ -72,7 +92,11 @@ export function groupMessageWire(
     CloudCustomData: message.cloudCustomData,
     GroupAtInfo: message.groupAtInfo,
     ToGroupId: group.groupId,
-    GroupInfo: { GroupId: group.groupId, GroupType: group.type, From_AccountNick: fromNick },
+    GroupInfo: {
+      GroupId: group.groupId,
+      GroupType: toWireGroupType(group.type),
+      From_AccountNick: fromNick,
+    },
     IsPlaceMsg: 0,
   };
 }
