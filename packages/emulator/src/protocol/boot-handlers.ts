@@ -4,39 +4,41 @@ import { type HandlerTable, isRecord, list, type ProtocolDeps } from './handler.
 
 /**
  * Commands the SDK sends on its own around login, answered with the shapes it needs to reach
- * SDK_READY without looping (e.g. `recentcontact.page_get` needs `CompleteFlag: 1`).
+ * SDK_READY without looping (e.g. `recentcontact.page_get` needs `CompleteFlag: 1`). They answer
+ * with empty or static data, so they work with or without a session.
  */
 export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
   const { state, sdkAppId, now } = deps;
+  // None of these needs the session: the SDK may still send them around logout and destroy,
+  // and an error there surfaces only as an SDK-internal unhandled rejection.
   const generic = { auth: false, handle: () => okBody() } as const;
-  const sessionGeneric = { auth: true, handle: () => okBody() } as const;
 
   return {
     'heartbeat.alive': generic,
-    'im_open_status.wshello': sessionGeneric,
+    'im_open_status.wshello': generic,
     'imopenstat.tim_web_report_v2': generic,
-    'openim.ws_msg_push_ack': sessionGeneric,
-    'recentcontact.get_contact_group': sessionGeneric,
-    'recentcontact.search_contact_group': sessionGeneric,
-    'openim.get_c2c_peer_mute_notifications': sessionGeneric,
-    'openim.get_peer_read_time': sessionGeneric,
-    'openim.msg_read_report': sessionGeneric,
-    'group_open_http_svc.msg_read_report': sessionGeneric,
+    'openim.ws_msg_push_ack': generic,
+    'recentcontact.get_contact_group': generic,
+    'recentcontact.search_contact_group': generic,
+    'openim.get_c2c_peer_mute_notifications': generic,
+    'openim.get_peer_read_time': generic,
+    'openim.msg_read_report': generic,
+    'group_open_http_svc.msg_read_report': generic,
     'sns.friend_get': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ FriendNum: 0, InfoItem: [], CompleteFlag: 1, NextStartIndex: 0 }),
     },
-    'sns.group_get': sessionGeneric,
+    'sns.group_get': generic,
     'sns.pendency_get': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ PendencyItem: [], UnreadPendencyCount: 0, CompleteFlag: 1 }),
     },
     'sns.black_list_get': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ BlackListItem: [], StartIndex: 0, CurruentSequence: 0 }),
     },
     'recentcontact.page_get': {
-      auth: true,
+      auth: false,
       handle: ({ body }) =>
         okBody({
           CompleteFlag: 1,
@@ -48,15 +50,15 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
         }),
     },
     'openim.getmsg': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ Cookie: `cookie-${now()}`, SyncFlag: 2, MsgList: [], EventArray: [] }),
     },
     'openim.authkey': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ AuthKey: randomBytes(16).toString('hex'), ExpireTime: 86400 }),
     },
     'profile.portrait_get_all': {
-      auth: true,
+      auth: false,
       handle: ({ body }) =>
         okBody({
           UserProfileItem: list(body, 'UserItem')
@@ -93,7 +95,7 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
       }),
     },
     'million_group_open_http_svc.get_joined_group_list': {
-      auth: true,
+      auth: false,
       handle: () => okBody({ GroupIdList: [], TotalCount: 0 }),
     },
   };

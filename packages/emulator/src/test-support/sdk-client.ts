@@ -1,9 +1,11 @@
 /**
  * Test-only: loads the real TIM web SDK in Node and drives it against the emulator. Each call
- * to {@link loadSdk} loads a fresh copy of the module, because `TIM.create` returns one
+ * to {@link loadSdk} evaluates a fresh copy of the module, because `TIM.create` returns one
  * instance per SDKAppID per module copy.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { compileFunction } from 'node:vm';
 import type TIM from 'tim-js-sdk';
 import type { ChatSDK } from 'tim-js-sdk';
 
@@ -57,12 +59,91 @@ function installGlobals(): void {
   scope.XMLHttpRequest = FailFastXhr;
 }
 
-/** Loads a fresh copy of an SDK package. */
-export function loadSdk(pkg: SdkPackage = 'tim-js-sdk'): SdkModule {
+/** True for the SDK's own error objects (`{code, message, data}` with its message getter). */
+function isSdkError(reason: unknown): boolean {
+  return (
+    typeof reason === 'object' &&
+    reason !== null &&
+    typeof (reason as { code?: unknown }).code === 'number' &&
+    '_getErrorMessage' in reason
+  );
+}
+
+let attaching = false;
+
+/**
+ * A `Promise` for one SDK copy. The SDK (Babel output) names `Promise` as a free identifier and
+ * leaves some internal promises without a handler (e.g. after a kick or logout). A rejection
+ * nobody observes is recorded when it is an SDK error, and rethrown (failing the test)
+ * otherwise: only the SDK's own internal rejections are swallowed.
+ */
+function containedPromise(internal: unknown[]): PromiseConstructor {
+  class ContainedPromise<T> extends Promise<T> {
+    #observed = false;
+
+    constructor(
+      executor: (
+        resolve: (value: T | PromiseLike<T>) => void,
+        reject: (reason?: unknown) => void,
+      ) => void,
+    ) {
+      super(executor);
+      if (attaching) return;
+      attaching = true;
+      try {
+        // The derived promise is built while `attaching` is set: it gets no handler itself.
+        super.then(undefined, (reason: unknown) => this.#rejected(reason));
+      } finally {
+        attaching = false;
+      }
+    }
+
+    // biome-ignore lint/suspicious/noThenProperty: a Promise subclass overrides then on purpose.
+    override then<R1 = T, R2 = never>(
+      onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+      onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+    ): Promise<R1 | R2> {
+      this.#observed = true;
+      return super.then(onFulfilled, onRejected);
+    }
+
+    #rejected(reason: unknown): void {
+      queueMicrotask(() => {
+        if (this.#observed) return;
+        if (isSdkError(reason)) internal.push(reason);
+        else
+          setImmediate(() => {
+            throw reason;
+          });
+      });
+    }
+  }
+  return ContainedPromise;
+}
+
+const sources = new Map<string, string>();
+
+/**
+ * Loads a fresh copy of an SDK package, with its own contained `Promise`; SDK-internal
+ * rejections nobody observed land in `internalRejections`.
+ */
+export function loadSdk(
+  pkg: SdkPackage = 'tim-js-sdk',
+  internalRejections: unknown[] = [],
+): SdkModule {
   installGlobals();
   const path = require.resolve(pkg);
-  delete require.cache[path];
-  return require(path) as SdkModule;
+  let source = sources.get(path);
+  if (source === undefined) {
+    source = readFileSync(path, 'utf8');
+    sources.set(path, source);
+  }
+  const factory = compileFunction(source, ['module', 'exports', 'require', 'Promise'], {
+    filename: path,
+  });
+  const module: { exports: unknown } = { exports: {} };
+  factory(module, module.exports, require, containedPromise(internalRejections));
+  return module.exports as SdkModule;
 }
 
 const EVENTS = [
@@ -80,6 +161,8 @@ export interface TestClient {
   tim: ChatSDK;
   sdk: SdkModule;
   events: RecordedEvent[];
+  /** SDK errors the SDK itself left unhandled (e.g. a sync request refused after a kick). */
+  internalRejections: unknown[];
   /** Resolves with the data of the first event `name` (past or future) matching `match`. */
   waitFor(name: string, match?: (data: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   /** Destroys the SDK instance (logout + cleanup); never rejects. */
@@ -99,7 +182,8 @@ export interface CreateClientOptions {
 
 /** Creates an SDK instance on a fresh module copy, logs it in and (by default) waits for SDK_READY. */
 export async function createClient(options: CreateClientOptions): Promise<TestClient> {
-  const sdk = loadSdk(options.pkg);
+  const internalRejections: unknown[] = [];
+  const sdk = loadSdk(options.pkg, internalRejections);
   // proxyServer is a real SDK option that the 2.27.6 typings do not declare.
   const createOptions = { SDKAppID: options.sdkAppId, proxyServer: options.wsUrl };
   const tim = sdk.create(createOptions);
@@ -137,6 +221,7 @@ export async function createClient(options: CreateClientOptions): Promise<TestCl
     tim,
     sdk,
     events,
+    internalRejections,
     waitFor,
     async destroy() {
       await tim.destroy().catch(() => {});

@@ -1,0 +1,60 @@
+import type { Message } from 'tim-js-sdk';
+import { expect, test } from 'vitest';
+import { useEmulator } from '../test-support/fixture.js';
+
+const fx = useEmulator();
+
+test('C2C history pages through getroammsg (LastMsgTime/MsgKey) oldest first', async () => {
+  const emu = await fx.start();
+  emu.createUser('alice');
+  emu.createUser('bob');
+  for (let i = 1; i <= 20; i += 1) {
+    const [from, to] = i % 2 === 0 ? ['alice', 'bob'] : ['bob', 'alice'];
+    emu.postC2CMessage({
+      from,
+      to,
+      content: { text: `m${i}` },
+      cloudCustomData: `cc${i}`,
+    });
+  }
+  const alice = await fx.login(emu, 'alice');
+  const first = await alice.tim.getMessageList({ conversationID: 'C2Cbob' });
+  const page1 = first.data.messageList as Message[];
+  expect(first.data.isCompleted).toBe(false);
+  expect(page1.map((m) => m.payload?.text)).toEqual(
+    Array.from({ length: 15 }, (_, i) => `m${i + 6}`),
+  );
+  expect(page1[0]).toMatchObject({ from: 'alice', flow: 'out', cloudCustomData: 'cc6' });
+  expect(page1[1]).toMatchObject({ from: 'bob', flow: 'in', cloudCustomData: 'cc7' });
+  const second = await alice.tim.getMessageList({
+    conversationID: 'C2Cbob',
+    nextReqMessageID: first.data.nextReqMessageID,
+  });
+  expect(second.data.isCompleted).toBe(true);
+  expect((second.data.messageList as Message[]).map((m) => m.payload?.text)).toEqual([
+    'm1',
+    'm2',
+    'm3',
+    'm4',
+    'm5',
+  ]);
+});
+
+test("C2C to an unknown user is refused with 20003; a message is pushed to the sender's other session", async () => {
+  const emu = await fx.start();
+  const alice = await fx.login(emu, 'alice');
+  await fx.login(emu, 'bob');
+  const toNobody = alice.tim.createTextMessage({
+    to: 'nobody',
+    conversationType: alice.sdk.TYPES.CONV_C2C,
+    payload: { text: 'hello?' },
+  });
+  await expect(alice.tim.sendMessage(toNobody)).rejects.toMatchObject({ code: 20003 });
+
+  // The admin API posts as alice: every alice session (here the only one) gets the copy.
+  emu.postC2CMessage({ from: 'alice', to: 'bob', content: { text: 'from elsewhere' } });
+  const copy = await alice.waitFor('MESSAGE_RECEIVED', (data) =>
+    JSON.stringify(data).includes('from elsewhere'),
+  );
+  expect((copy as Message[])[0]).toMatchObject({ conversationID: 'C2Cbob', flow: 'out' });
+});

@@ -1,0 +1,77 @@
+import { expect, test } from 'vitest';
+import { useEmulator } from '../test-support/fixture.js';
+import type { TestClient } from '../test-support/sdk-client.js';
+
+const fx = useEmulator();
+
+const kickType = (data: unknown) => (data as { type?: string } | undefined)?.type;
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function sendC2C(from: TestClient, to: string, text: string) {
+  return from.tim.sendMessage(
+    from.tim.createTextMessage({
+      to,
+      conversationType: from.sdk.TYPES.CONV_C2C,
+      payload: { text },
+    }),
+  );
+}
+
+test('a second login of the same user kicks the first (multipleAccount)', async () => {
+  const emu = await fx.start();
+  const first = await fx.login(emu, 'alice');
+  const second = await fx.login(emu, 'alice');
+  expect(kickType(await first.waitFor('KICKED_OUT'))).toBe(first.sdk.TYPES.KICKED_OUT_MULT_ACCOUNT);
+  await first.waitFor('SDK_NOT_READY');
+  const bob = await fx.login(emu, 'bob');
+  await sendC2C(bob, 'alice', 'to the new session');
+  await second.waitFor('MESSAGE_RECEIVED', (d) => JSON.stringify(d).includes('new session'));
+  expect(emu.onlineUsers().sort()).toEqual(['alice', 'bob']);
+});
+
+test('kick(userId) signs every session out with the REST API kick type', async () => {
+  const emu = await fx.start();
+  const bob = await fx.login(emu, 'bob');
+  emu.kick('bob');
+  expect(kickType(await bob.waitFor('KICKED_OUT'))).toBe(bob.sdk.TYPES.KICKED_OUT_REST_API);
+  expect(emu.onlineUsers()).toEqual([]);
+});
+
+test('expireUserSig: the live session is kicked as userSigExpired; old sigs 70001, new ones work', async () => {
+  const emu = await fx.start();
+  const oldSig = emu.userSig('alice');
+  const alice = await fx.login(emu, 'alice', { userSig: oldSig });
+  emu.expireUserSig('alice');
+  // Any request now gets 70001 (the SDK's own heartbeat would, after ~10 s idle).
+  await alice.tim.getUserProfile({ userIDList: ['alice'] }).catch(() => {});
+  expect(kickType(await alice.waitFor('KICKED_OUT'))).toBe(
+    alice.sdk.TYPES.KICKED_OUT_USERSIG_EXPIRED,
+  );
+  await expect(fx.login(emu, 'alice', { userSig: oldSig })).rejects.toMatchObject({
+    code: 70001,
+  });
+  const again = await fx.login(emu, 'alice', { userSig: emu.userSig('alice') });
+  expect(again.events.some((e) => e.name === 'SDK_READY')).toBe(true);
+});
+
+test('dropConnections: the SDK reconnects with its A2 key and still receives', async () => {
+  const emu = await fx.start();
+  const alice = await fx.login(emu, 'alice');
+  const bob = await fx.login(emu, 'bob');
+  const before = bob.events.length;
+  emu.dropConnections('bob');
+  await until(() => !emu.onlineUsers().includes('bob'), 'bob to drop');
+  await until(() => emu.onlineUsers().includes('bob'), 'bob to reconnect');
+  await sendC2C(alice, 'bob', 'after the drop');
+  await bob.waitFor('MESSAGE_RECEIVED', (d) => JSON.stringify(d).includes('after the drop'));
+  const kicked = bob.events.slice(before).filter((e) => e.name === 'KICKED_OUT');
+  expect(kicked).toEqual([]);
+  expect(fx.logs.filter((l) => l.startsWith('unknown servcmd'))).toEqual([]);
+});
