@@ -44,9 +44,9 @@ const bodies = {
   none: object({}),
   drop: object({ userId: optional(userId()) }),
   createGroup: object({
-    groupId: optional(string({ maxLength: 48 })),
+    groupId: optional(string()),
     type: optional(oneOf(['Public', 'Work', 'Meeting'] as const)),
-    name: string({ maxLength: 100 }),
+    name: string(),
     owner: userId(),
     introduction: optional(string({ allowEmpty: true })),
     customFields: optional(recordOf(string({ allowEmpty: true }))),

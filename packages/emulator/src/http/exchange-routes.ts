@@ -5,9 +5,9 @@ import type { ApiRoute, HttpApiEmulator, HttpApiOptions } from './route-types.js
 import { object, optional, parseBody, string, userId } from './validate.js';
 
 const registerBody = object({
-  agentId: optional(string({ maxLength: 128 })),
+  agentId: optional(string()),
   userId: optional(userId()),
-  nick: optional(string({ allowEmpty: true, maxLength: 256 })),
+  nick: optional(string({ allowEmpty: true })),
 });
 const credentialsBody = object({
   agentId: string({ maxLength: 128 }),
