@@ -149,6 +149,25 @@ describe('clawlink-emulator CLI', () => {
     expect(bad.stderr()).toContain('--port must be an integer');
   });
 
+  it('exits 1 with the reason when the emulator cannot start (port taken)', async () => {
+    const first = run(['--sdk-app-id', String(SDK_APP_ID), '--secret-key', SECRET]);
+    const { admin } = await listening(first);
+    const port = new URL(admin).port;
+    const second = run([
+      '--port',
+      port,
+      '--sdk-app-id',
+      String(SDK_APP_ID),
+      '--secret-key',
+      SECRET,
+    ]);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain('clawlink-emulator: could not start');
+    expect(second.stderr()).not.toContain(SECRET);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+
   it('prints the usage on --help and exits 0', async () => {
     const help = run(['--help']);
     expect(await help.exited).toBe(0);
