@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createUserSig } from '@clawlink/usersig';
 import type { Message } from 'tim-js-sdk';
 import { describe, expect, test } from 'vitest';
@@ -178,5 +181,104 @@ describe('messages', () => {
         (e) => e.name === 'MESSAGE_RECEIVED' && JSON.stringify(e.data).includes('cmd'),
       ),
     ).toBe(false);
+  });
+});
+
+describe('persistence', () => {
+  test('a restarted emulator on the same SQLite file keeps users, groups, messages and agents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clawlink-emulator-'));
+    try {
+      const dbPath = join(dir, 'state.sqlite');
+      const first = await fx.start({ dbPath });
+      const alice = await fx.login(first, 'alice');
+      const bob = await fx.login(first, 'bob');
+      const created = await alice.tim.createGroup({
+        type: alice.sdk.TYPES.GRP_PUBLIC,
+        name: 'kept',
+        groupCustomField: [{ key: 'match_id', value: 'm-1' }],
+        memberList: [{ userID: 'bob' }],
+      });
+      const groupId: string = created.data.group.groupID;
+      first.postGroupMessage({ groupId, from: 'bob', content: { text: 'still here' } });
+      // Bob was added at creation, so his SDK does not know the group yet: it probes the group
+      // (get_group_self_member_info) and then emits the cached push.
+      await bob.waitFor(
+        'MESSAGE_RECEIVED',
+        hasMessage((m) => m.payload?.text === 'still here'),
+      );
+      first.postC2CMessage({ from: 'bob', to: 'alice', content: { custom: { data: 'x' } } });
+      const agent = first.registerAgent({ agentId: 'agent-1' });
+      first.claimAgent('agent-1');
+      // Destroy the clients first: an SDK whose server is gone waits for its logout to time out.
+      await Promise.all([alice.destroy(), bob.destroy()]);
+      await first.close();
+
+      const second = await fx.start({ dbPath });
+      expect(second.getUser('alice')).toBeDefined();
+      expect(second.getGroup(groupId)).toMatchObject({
+        name: 'kept',
+        customFields: { match_id: 'm-1' },
+        members: ['alice', 'bob'],
+        nextSeq: 3,
+      });
+      expect(second.groupHistory(groupId).map((m) => m.content)).toEqual([
+        { custom: { data: 'group_create', description: '', extension: 'alice创建群组' } },
+        { text: 'still here' },
+      ]);
+      expect(second.c2cHistory('alice', 'bob')).toHaveLength(1);
+      expect(second.getAgent('agent-1')).toEqual({
+        agentId: 'agent-1',
+        userId: 'agent-1',
+        claimed: true,
+        revoked: false,
+      });
+      expect(second.verifyAgentKey('agent-1', agent.apiKey)).toBe(true);
+
+      const again = await fx.login(second, 'alice');
+      const list = await again.tim.getGroupList({ groupProfileFilter: [] });
+      expect(list.data.groupList.map((g: { groupID: string }) => g.groupID)).toEqual([groupId]);
+      const history = await again.tim.getMessageList({ conversationID: `GROUP${groupId}` });
+      expect(
+        (history.data.messageList as Message[]).map((m) => m.payload?.text ?? m.payload?.data),
+      ).toEqual(['group_create', 'still here']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('@tencentcloud/chat 3.6.6', () => {
+  test('smoke: login, group message, C2C both ways', async () => {
+    const emu = await fx.start();
+    const alice = await fx.login(emu, 'alice', { pkg: '@tencentcloud/chat' });
+    const bob = await fx.login(emu, 'bob', { pkg: '@tencentcloud/chat' });
+    const created = await alice.tim.createGroup({ type: alice.sdk.TYPES.GRP_PUBLIC, name: 'v3' });
+    const groupId: string = created.data.group.groupID;
+    await bob.tim.joinGroup({ groupID: groupId });
+    await alice.tim.sendMessage(
+      alice.tim.createTextMessage({
+        to: groupId,
+        conversationType: alice.sdk.TYPES.CONV_GROUP,
+        payload: { text: 'v3 group' },
+      }),
+    );
+    await bob.waitFor(
+      'MESSAGE_RECEIVED',
+      hasMessage((m) => m.payload?.text === 'v3 group'),
+    );
+    await bob.tim.sendMessage(
+      bob.tim.createTextMessage({
+        to: 'alice',
+        conversationType: bob.sdk.TYPES.CONV_C2C,
+        payload: { text: 'v3 c2c' },
+      }),
+    );
+    await alice.waitFor(
+      'MESSAGE_RECEIVED',
+      hasMessage((m) => m.payload?.text === 'v3 c2c'),
+    );
+    const history = await bob.tim.getMessageList({ conversationID: 'C2Calice' });
+    expect((history.data.messageList as Message[]).map((m) => m.payload?.text)).toEqual(['v3 c2c']);
+    expect(fx.logs.filter((l) => l.startsWith('unknown servcmd'))).toEqual([]);
   });
 });

@@ -54,18 +54,23 @@ function installGlobals(): void {
     navigator: { userAgent: 'Mozilla/5.0 (Node) clawlink-emulator-test', cookieEnabled: false },
     addEventListener: noop,
     removeEventListener: noop,
+    // @tencentcloud/chat 3.x reads window.location.href during login (into its telemetry).
+    location: { href: 'http://localhost/' },
   };
   scope.document ??= { charset: 'UTF-8' };
   scope.XMLHttpRequest = FailFastXhr;
 }
 
-/** True for the SDK's own error objects (`{code, message, data}` with its message getter). */
+/**
+ * True for the SDK's own error objects: `{code, message, data}` with the message getter of
+ * 2.x (`_getErrorMessage`) or 3.x (`_getErrMsg`).
+ */
 function isSdkError(reason: unknown): boolean {
   return (
     typeof reason === 'object' &&
     reason !== null &&
     typeof (reason as { code?: unknown }).code === 'number' &&
-    '_getErrorMessage' in reason
+    ('_getErrorMessage' in reason || '_getErrMsg' in reason)
   );
 }
 
