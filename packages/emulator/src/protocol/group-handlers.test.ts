@@ -42,6 +42,8 @@ describe('group profile', () => {
       introduction: 'new intro',
       customFields: { topic: 'new' },
     });
+    const found = await bob.tim.searchGroupByID(groupId);
+    expect(found.data.group).toMatchObject({ groupID: groupId, name: 'room', type: 'Public' });
     const seen = await bob.tim.getGroupProfile({
       groupID: groupId,
       groupCustomFieldFilter: ['topic'],

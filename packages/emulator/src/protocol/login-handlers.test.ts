@@ -75,3 +75,15 @@ test('dropConnections: the SDK reconnects with its A2 key and still receives', a
   expect(kicked).toEqual([]);
   expect(fx.logs.filter((l) => l.startsWith('unknown servcmd'))).toEqual([]);
 });
+
+test('expireUserSig and userSig() in the same second: old sigs refused, the new one accepted', async () => {
+  const frozen = Date.now();
+  const emu = await fx.start({ now: () => frozen });
+  const oldSig = emu.userSig('alice');
+  await fx.login(emu, 'alice', { userSig: oldSig });
+  emu.expireUserSig('alice');
+  const newSig = emu.userSig('alice');
+  await expect(fx.login(emu, 'alice', { userSig: oldSig })).rejects.toMatchObject({ code: 70001 });
+  const again = await fx.login(emu, 'alice', { userSig: newSig });
+  expect(again.events.some((e) => e.name === 'SDK_READY')).toBe(true);
+});
