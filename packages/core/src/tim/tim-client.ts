@@ -95,6 +95,12 @@ const KICK_REASONS: Record<string, KickReason> = {
   REST_API_Kick: 'kickedByAdmin',
 };
 
+/** The SDK's code for its own per-command throttle (OVER_FREQUENCY_LIMIT). */
+const SDK_THROTTLED = 2996;
+/** How often, and how long apart, a throttled call is tried again. */
+const THROTTLE_RETRIES = 3;
+const THROTTLE_WAIT_MS = 1_000;
+
 /** TIM's limit on a UserID, in UTF-8 bytes. */
 const MAX_USER_ID_BYTES = 32;
 
@@ -120,6 +126,8 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #sdkReady = false;
   #login: { userId: string; userSig: string; promise: Promise<void> } | undefined;
   #wake: (() => void) | undefined;
+  readonly #pauses = new Set<() => void>();
+  readonly #detachers = new Set<() => void>();
 
   constructor(options: TimClientOptions) {
     super();
@@ -254,19 +262,65 @@ export class TimClient extends EventEmitter<TimClientEvents> {
    * @internal
    */
   async call<T>(operation: string, run: (tim: SdkInstance) => Promise<T> | T): Promise<T> {
-    const tim = this.#tim;
-    if (this.#state !== 'ready' || !tim) {
-      throw new TimError(
-        'NOT_CONNECTED',
-        `${operation} failed: the TIM client is ${this.#state}, not ready; log in (or wait for the reconnect) and retry.`,
-        { operation },
-      );
+    for (let attempt = 0; ; attempt++) {
+      const tim = this.#tim;
+      if (this.#state !== 'ready' || !tim) {
+        throw new TimError(
+          'NOT_CONNECTED',
+          `${operation} failed: the TIM client is ${this.#state}, not ready; log in (or wait for the reconnect) and retry.`,
+          { operation },
+        );
+      }
+      const attached = this.#whileAttached(operation);
+      try {
+        return await Promise.race([run(tim), attached.ended]);
+      } catch (error) {
+        // The SDK's own per-command throttle (e.g. 20 group profile reads per second) clears
+        // within its window: wait it out a few times before reporting RATE_LIMITED.
+        if (sdkCode(error) === SDK_THROTTLED && attempt < THROTTLE_RETRIES) {
+          await this.#pause(THROTTLE_WAIT_MS);
+          continue;
+        }
+        throw toTimError(operation, error, this.#scrub);
+      } finally {
+        attached.dispose();
+      }
     }
-    try {
-      return await run(tim);
-    } catch (error) {
-      throw toTimError(operation, error, this.#scrub);
-    }
+  }
+
+  /**
+   * A promise that rejects with NOT_CONNECTED when the current SDK instance is released (kick,
+   * logout, destroy): the SDK never settles requests that are in flight when it is destroyed.
+   */
+  #whileAttached(operation: string): { ended: Promise<never>; dispose: () => void } {
+    let detach = () => {};
+    const ended = new Promise<never>((_, reject) => {
+      detach = () => {
+        this.#detachers.delete(detach);
+        reject(
+          new TimError(
+            'NOT_CONNECTED',
+            `${operation} failed: the TIM session ended while it ran (${this.#state}); log in again and retry.`,
+            { operation },
+          ),
+        );
+      };
+    });
+    this.#detachers.add(detach);
+    return { ended, dispose: () => this.#detachers.delete(detach) };
+  }
+
+  /** Waits `ms`; cut short (resolving) when the client logs out or is destroyed. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#pauses.add(done);
+    });
   }
 
   async #runLogin(userId: string, userSig: string): Promise<void> {
@@ -442,6 +496,8 @@ export class TimClient extends EventEmitter<TimClientEvents> {
 
   /** Detaches from the current SDK instance and destroys it (socket closed, timers stopped). */
   async #releaseSdkInstance(): Promise<void> {
+    for (const cut of [...this.#pauses]) cut();
+    for (const detach of [...this.#detachers]) detach();
     const tim = this.#tim;
     if (!tim) return;
     this.#tim = undefined;
@@ -502,6 +558,12 @@ function stoppedError(): TimError {
       operation: 'login',
     },
   );
+}
+
+function sdkCode(error: unknown): number | undefined {
+  const code =
+    typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'number' ? code : undefined;
 }
 
 function describeSdkError(error: unknown): unknown {

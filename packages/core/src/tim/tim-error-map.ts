@@ -115,7 +115,20 @@ export const TIM_ERROR_MAP: ReadonlyMap<number, TimCodeMapping> = new Map<number
   [10002, { code: 'TIM_ERROR', hint: 'TIM had an internal error; retry later' }],
   [10003, BAD_REQUEST],
   [10004, BAD_REQUEST],
-  [10008, BAD_REQUEST],
+  [
+    10008,
+    {
+      code: 'TIM_ERROR',
+      hint: 'TIM refused the request as illegal (usually a session that is no longer valid); log in again and retry',
+    },
+  ],
+  [
+    7003,
+    {
+      code: 'INVALID_ARGUMENT',
+      hint: 'the userId is not a valid TIM UserID (at most 32 bytes, no spaces)',
+    },
+  ],
   [10011, BAD_REQUEST],
   [10007, NOT_MEMBER],
   [

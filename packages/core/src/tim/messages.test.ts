@@ -1,0 +1,225 @@
+import { type Emulator, startEmulator } from '@clawlink/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TimError } from '../errors/tim-error.js';
+import { getChannel } from './channels.js';
+import { fetchHistory, sendChannelMessage, sendDirectMessage } from './messages.js';
+import { waitUntil } from './test-support.js';
+import { createTimClient, type TimClient, type TimMessage } from './tim-client.js';
+
+const SDK_APP_ID = 1400000003;
+let emulator: Emulator;
+let alice: TimClient;
+let bob: TimClient;
+const inbox: Record<'alice' | 'bob', TimMessage[]> = { alice: [], bob: [] };
+
+async function connect(userId: 'alice' | 'bob'): Promise<TimClient> {
+  emulator.createUser(userId);
+  const client = createTimClient({ sdkAppId: SDK_APP_ID, server: emulator.wsUrl });
+  client.on('message', (message) => inbox[userId].push(message));
+  await client.login({ userId, userSig: emulator.userSig(userId) });
+  return client;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: 'messages-test-secret' });
+  [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+});
+afterAll(async () => {
+  await Promise.all([alice?.destroy(), bob?.destroy()]);
+  await emulator?.close();
+});
+
+async function failure(promise: Promise<unknown>): Promise<TimError> {
+  const result = await promise.then(
+    () => undefined,
+    (error: unknown) => error as TimError,
+  );
+  if (!result) throw new Error('expected the operation to fail');
+  return result;
+}
+
+/** A group both users are in (the SDK learns about it at login or through the join). */
+async function sharedGroup(name: string): Promise<string> {
+  const { groupId } = emulator.createGroup({ name, owner: 'alice', members: ['alice', 'bob'] });
+  // Reading the profile makes each SDK know the group, as TIM's "added to group" notice would;
+  // pushes for a group the SDK does not know are held back while it looks the group up.
+  await Promise.all([getChannel(alice, groupId), getChannel(bob, groupId)]);
+  return groupId;
+}
+
+async function received(
+  user: 'alice' | 'bob',
+  predicate: (m: TimMessage) => boolean,
+): Promise<TimMessage> {
+  await waitUntil(() => inbox[user].some(predicate), 10_000, `a message for ${user}`);
+  return inbox[user].find(predicate) as TimMessage;
+}
+
+describe('messages', () => {
+  it('sends a group @-message that the other user receives with its mentions', async () => {
+    const groupId = await sharedGroup('mentions');
+    const sent = await sendChannelMessage(alice, groupId, '@bob what is the weather?', {
+      mentions: ['bob'],
+      cloudCustomData: '{"k":1}',
+    });
+    expect(sent.messageId).not.toBe('');
+    expect(sent.seq).toBeGreaterThan(0);
+    expect(sent.time).toBeGreaterThan(Date.now() - 60_000);
+    const message = await received('bob', (m) => m.text === '@bob what is the weather?');
+    expect(message).toMatchObject({
+      conversationType: 'group',
+      conversationId: groupId,
+      from: 'alice',
+      kind: 'text',
+      atUserList: ['bob'],
+      atAll: false,
+      cloudCustomData: '{"k":1}',
+      seq: sent.seq,
+    });
+
+    await sendChannelMessage(alice, groupId, 'everyone!', { mentionAll: true });
+    expect((await received('bob', (m) => m.text === 'everyone!')).atAll).toBe(true);
+  });
+
+  it('sends direct text and custom messages both ways', async () => {
+    await sendDirectMessage(alice, 'bob', 'hi bob');
+    expect(await received('bob', (m) => m.text === 'hi bob')).toMatchObject({
+      conversationType: 'c2c',
+      conversationId: 'alice',
+      from: 'alice',
+      kind: 'text',
+    });
+    await sendDirectMessage(bob, 'alice', {
+      custom: { data: '{"type":"clawlink.request"}', description: 'req' },
+    });
+    const custom = await received('alice', (m) => m.kind === 'custom');
+    expect(custom).toMatchObject({ conversationId: 'bob', from: 'bob' });
+    expect(custom.custom).toEqual({
+      data: '{"type":"clawlink.request"}',
+      description: 'req',
+      extension: '',
+    });
+  });
+
+  it("refuses what TIM would refuse, before sending, and maps TIM's send errors", async () => {
+    const groupId = await sharedGroup('limits');
+    const before = emulator.groupHistory(groupId).length;
+    // 4097 three-byte characters: 12291 bytes, just over 12 KB.
+    const tooLarge = await failure(sendChannelMessage(alice, groupId, '€'.repeat(4097)));
+    expect(tooLarge).toMatchObject({ code: 'TOO_LARGE', operation: 'sendChannelMessage' });
+    expect(tooLarge.message).toMatch(/12291 bytes.*split it/);
+    expect(
+      (
+        await failure(
+          sendChannelMessage(alice, groupId, 'x'.repeat(12_000), {
+            cloudCustomData: 'y'.repeat(300),
+          }),
+        )
+      ).code,
+    ).toBe('TOO_LARGE');
+    expect(
+      (await failure(sendDirectMessage(alice, 'bob', { custom: { data: 'z'.repeat(12_289) } })))
+        .code,
+    ).toBe('TOO_LARGE');
+    expect((await failure(sendChannelMessage(alice, groupId, ''))).code).toBe('INVALID_ARGUMENT');
+    expect((await failure(sendChannelMessage(alice, '', 'hi'))).code).toBe('INVALID_ARGUMENT');
+    expect((await failure(sendDirectMessage(alice, 'u'.repeat(33), 'hi'))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(emulator.groupHistory(groupId)).toHaveLength(before);
+    // Exactly 12 KB is allowed.
+    await sendChannelMessage(alice, groupId, 'x'.repeat(12 * 1024));
+
+    emulator.injectFault({
+      command: 'group_open_http_svc.send_group_msg',
+      errorCode: 10023,
+      userId: 'alice',
+    });
+    expect(await failure(sendChannelMessage(alice, groupId, 'fast'))).toMatchObject({
+      code: 'RATE_LIMITED',
+      timCode: 10023,
+    });
+    emulator.injectFault({
+      command: 'group_open_http_svc.send_group_msg',
+      errorCode: 10010,
+      userId: 'alice',
+    });
+    expect((await failure(sendChannelMessage(alice, groupId, 'gone'))).code).toBe(
+      'CHANNEL_NOT_FOUND',
+    );
+  });
+
+  it('fetches group history oldest first, before a sequence or a message id', async () => {
+    const groupId = await sharedGroup('history');
+    const posted = Array.from({ length: 25 }, (_, i) =>
+      emulator.postGroupMessage({
+        groupId,
+        from: i % 2 ? 'bob' : 'alice',
+        content: { text: `m${i}` },
+      }),
+    );
+    const last20 = await fetchHistory(bob, { type: 'group', id: groupId });
+    expect(last20.map((m) => m.text)).toEqual(
+      posted
+        .slice(5)
+        .map((m) => m.content)
+        .map((c) => ('text' in c ? c.text : '')),
+    );
+    expect(last20.every((m) => m.conversationId === groupId && m.kind === 'text')).toBe(true);
+
+    const beforeSeq = await fetchHistory(
+      bob,
+      { type: 'group', id: groupId },
+      { before: posted[10]?.seq, count: 4 },
+    );
+    expect(beforeSeq.map((m) => m.text)).toEqual(['m6', 'm7', 'm8', 'm9']);
+
+    const anchor = last20.find((m) => m.text === 'm20') as TimMessage;
+    const beforeId = await fetchHistory(
+      alice,
+      { type: 'group', id: groupId },
+      { before: anchor.id, count: 3 },
+    );
+    expect(beforeId.map((m) => m.text)).toEqual(['m17', 'm18', 'm19']);
+  });
+
+  it('gives a message the same id live and in history', async () => {
+    const groupId = await sharedGroup('ids');
+    await sendChannelMessage(alice, groupId, 'same id?');
+    const live = await received('bob', (m) => m.text === 'same id?');
+    const history = await fetchHistory(bob, { type: 'group', id: groupId }, { count: 5 });
+    expect(history.find((m) => m.text === 'same id?')?.id).toBe(live.id);
+  });
+
+  it('fetches direct-chat history and validates its options', async () => {
+    for (let i = 0; i < 3; i++) {
+      emulator.postC2CMessage({ from: 'alice', to: 'bob', content: { text: `dm${i}` } });
+    }
+    // The SDK serves direct chats from its live-synced copy: let the pushes land first.
+    await received('bob', (m) => m.text === 'dm2');
+    const history = await fetchHistory(bob, { type: 'c2c', id: 'alice' }, { count: 3 });
+    expect(history.map((m) => m.text)).toEqual(['dm0', 'dm1', 'dm2']);
+    expect(history.every((m) => m.conversationType === 'c2c' && m.conversationId === 'alice')).toBe(
+      true,
+    );
+    const older = await fetchHistory(
+      bob,
+      { type: 'c2c', id: 'alice' },
+      { before: history[2]?.id, count: 2 },
+    );
+    expect(older.map((m) => m.text)).toEqual(['dm0', 'dm1']);
+
+    expect(
+      (await failure(fetchHistory(bob, { type: 'c2c', id: 'alice' }, { count: 0 }))).code,
+    ).toBe('INVALID_ARGUMENT');
+    expect(
+      (await failure(fetchHistory(bob, { type: 'c2c', id: 'alice' }, { count: 101 }))).code,
+    ).toBe('INVALID_ARGUMENT');
+    expect(
+      (await failure(fetchHistory(bob, { type: 'c2c', id: 'alice' }, { before: 5 }))).code,
+    ).toBe('INVALID_ARGUMENT');
+    expect((await failure(fetchHistory(bob, { type: 'group', id: '' }))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+  });
+});

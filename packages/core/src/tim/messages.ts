@@ -1,0 +1,366 @@
+import { TimError } from '../errors/tim-error.js';
+import type { SdkInstance, SdkMessage } from './sdk-types.js';
+import type { TimClient } from './tim-client.js';
+import { requireText, TIM_LIMITS, utf8Bytes } from './tim-limits.js';
+import { type TimMessage, toTimMessage } from './tim-message.js';
+
+/** Options common to every send. */
+export interface SendOptions {
+  /** Stored with the message and delivered to readers (clawlink puts reply correlation here). */
+  cloudCustomData?: string;
+}
+
+/** Options of {@link sendChannelMessage}. */
+export interface ChannelMessageOptions extends SendOptions {
+  /** User ids to @-mention. */
+  mentions?: string[];
+  /** Mention everyone (@all). */
+  mentionAll?: boolean;
+}
+
+/** Content of a direct (C2C) message: text, or custom data (e.g. an agent request envelope). */
+export type DirectMessageContent =
+  | string
+  | { custom: { data: string; description?: string; extension?: string } };
+
+/** A message TIM accepted. */
+export interface SentMessage {
+  messageId: string;
+  /** Server time, in milliseconds since the epoch. */
+  time: number;
+  /** The group message sequence (group messages). */
+  seq?: number;
+}
+
+/** A conversation: a channel (group) or a direct chat with another user. */
+export interface ConversationRef {
+  type: 'group' | 'c2c';
+  /** The group id, or the other user's id. */
+  id: string;
+}
+
+/** Options of {@link fetchHistory}. */
+export interface FetchHistoryOptions {
+  /** How many messages, 1 to 100 (default 20). */
+  count?: number;
+  /**
+   * Only messages older than this one: a message id (any conversation) or, for groups, a
+   * message sequence number.
+   */
+  before?: string | number;
+}
+
+const DEFAULT_HISTORY = 20;
+const MAX_HISTORY = 100;
+/** How far back (in SDK pages of 15) `before: <message id>` looks for that message. */
+const MAX_SEARCH_PAGES = 20;
+
+/** Sends a text message to a channel, optionally @-mentioning users. */
+export async function sendChannelMessage(
+  client: TimClient,
+  channelId: string,
+  text: string,
+  options: ChannelMessageOptions = {},
+): Promise<SentMessage> {
+  const op = 'sendChannelMessage';
+  const to = requireText(op, 'channelId', channelId);
+  requireText(op, 'text', text);
+  const mentions = [...new Set(options.mentions ?? [])];
+  for (const userId of mentions) checkUserId(op, 'a mentioned user id', userId);
+  checkSize(op, utf8Bytes(text), options.cloudCustomData);
+  const atUserList = options.mentionAll ? ['__kImSDK_MesssageAtALL__', ...mentions] : mentions;
+  return client.call(op, async (tim) => {
+    const create = atUserList.length > 0 ? tim.createTextAtMessage : tim.createTextMessage;
+    const message = create.call(tim, {
+      to,
+      conversationType: 'GROUP',
+      payload: atUserList.length > 0 ? { text, atUserList } : { text },
+      ...withCloudData(options),
+    });
+    return sent(await tim.sendMessage(message));
+  });
+}
+
+/** Sends a direct (C2C) message: text, or custom data. */
+export async function sendDirectMessage(
+  client: TimClient,
+  userId: string,
+  content: DirectMessageContent,
+  options: SendOptions = {},
+): Promise<SentMessage> {
+  const op = 'sendDirectMessage';
+  checkUserId(op, 'userId', userId);
+  let payload: Record<string, unknown>;
+  if (typeof content === 'string') {
+    requireText(op, 'text', content);
+    checkSize(op, utf8Bytes(content), options.cloudCustomData);
+    payload = { text: content };
+  } else {
+    const custom = content?.custom;
+    if (!custom || typeof custom.data !== 'string') {
+      throw new TimError(
+        'INVALID_ARGUMENT',
+        `${op} failed: content must be text or {custom: {data: string}}.`,
+        {
+          operation: op,
+        },
+      );
+    }
+    payload = {
+      data: custom.data,
+      description: custom.description ?? '',
+      extension: custom.extension ?? '',
+    };
+    checkSize(
+      op,
+      utf8Bytes(custom.data) +
+        utf8Bytes(custom.description ?? '') +
+        utf8Bytes(custom.extension ?? ''),
+      options.cloudCustomData,
+    );
+  }
+  return client.call(op, async (tim) => {
+    const create = typeof content === 'string' ? tim.createTextMessage : tim.createCustomMessage;
+    const message = create.call(tim, {
+      to: userId,
+      conversationType: 'C2C',
+      payload,
+      ...withCloudData(options),
+    });
+    return sent(await tim.sendMessage(message));
+  });
+}
+
+/** One history fetch at a time per client: the SDK keeps per-conversation paging state. */
+const historyQueues = new WeakMap<TimClient, Promise<unknown>>();
+
+/**
+ * Recent messages of a conversation, oldest first: the newest `count` (default 20, max 100),
+ * or the newest `count` older than `before`. Recalled and deleted messages are left out.
+ * Only conversations this account is part of have history (join a channel first).
+ */
+export async function fetchHistory(
+  client: TimClient,
+  conversation: ConversationRef,
+  options: FetchHistoryOptions = {},
+): Promise<TimMessage[]> {
+  const op = 'fetchHistory';
+  if (conversation?.type !== 'group' && conversation?.type !== 'c2c') {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: conversation.type must be 'group' or 'c2c'.`,
+      { operation: op },
+    );
+  }
+  const id = requireText(op, 'conversation.id', conversation.id);
+  const count = options.count ?? DEFAULT_HISTORY;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HISTORY) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: count must be 1 to ${MAX_HISTORY} (got ${count}).`,
+      {
+        operation: op,
+      },
+    );
+  }
+  const { before } = options;
+  if (
+    typeof before === 'number' &&
+    (conversation.type !== 'group' || !Number.isInteger(before) || before < 1)
+  ) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: a numeric 'before' is a group message sequence (a positive integer); for direct chats pass a message id.`,
+      { operation: op },
+    );
+  }
+  if (typeof before === 'string') requireText(op, "'before'", before);
+  const run = () =>
+    conversation.type === 'group'
+      ? walkGroup(client, id, count, before)
+      : pageBack(client, `C2C${id}`, count, before as string | undefined);
+  const previous = historyQueues.get(client) ?? Promise.resolve();
+  const result = previous.then(run, run);
+  historyQueues.set(
+    client,
+    result.catch(() => undefined),
+  );
+  return result;
+}
+
+/**
+ * Direct chats: pages back with the SDK's `getMessageList`, which serves the conversation from
+ * its in-memory copy (kept current by live messages) and fetches older pages from TIM.
+ */
+async function pageBack(
+  client: TimClient,
+  conversationID: string,
+  count: number,
+  before?: string,
+): Promise<TimMessage[]> {
+  let collected: SdkMessage[] = [];
+  let next: string | undefined;
+  const maxPages = before === undefined ? pagesFor(count) : MAX_SEARCH_PAGES;
+  for (let page = 0; page < maxPages; page++) {
+    const cursor = next;
+    const { data } = await client.call('fetchHistory', (tim: SdkInstance) =>
+      tim.getMessageList({
+        conversationID,
+        count: TIM_LIMITS.historyPage,
+        ...(cursor ? { nextReqMessageID: cursor } : {}),
+      }),
+    );
+    collected = [...(data.messageList ?? []), ...collected];
+    if (enough(collected, count, before)) break;
+    if (data.isCompleted || !data.nextReqMessageID) break;
+    next = data.nextReqMessageID;
+  }
+  return finish(selectOlder(collected, before), count);
+}
+
+/**
+ * Groups: asks TIM directly, walking back by message sequence with `getMessageListHopping`
+ * from `before` (a sequence) or from the group's next sequence (read from its profile).
+ */
+async function walkGroup(
+  client: TimClient,
+  groupId: string,
+  count: number,
+  before?: string | number,
+): Promise<TimMessage[]> {
+  const conversationID = `GROUP${groupId}`;
+  let top: number;
+  if (typeof before === 'number') {
+    top = before;
+  } else {
+    const { data } = await client.call('fetchHistory', (tim: SdkInstance) =>
+      tim.getGroupProfile({ groupID: groupId }),
+    );
+    top = Number(data.group.nextMessageSeq);
+    if (!Number.isInteger(top) || top < 1) {
+      throw new TimError(
+        'TIM_ERROR',
+        `fetchHistory failed: TIM did not report channel '${groupId}'s message sequence; retry later.`,
+        { operation: 'fetchHistory' },
+      );
+    }
+  }
+  let collected: SdkMessage[] = [];
+  let cursor = top - 1;
+  const maxPages = typeof before === 'string' ? MAX_SEARCH_PAGES : pagesFor(count);
+  for (let page = 0; page < maxPages && cursor >= 1; page++) {
+    const sequence = cursor;
+    const { data } = await client.call('fetchHistory', (tim: SdkInstance) =>
+      tim.getMessageListHopping({
+        conversationID,
+        sequence,
+        count: TIM_LIMITS.historyPage,
+        direction: 0,
+      }),
+    );
+    const batch = (data.messageList ?? []).filter(
+      (m) => typeof m.sequence === 'number' && m.sequence <= sequence,
+    );
+    if (batch.length === 0) break;
+    collected = bySequence([...batch, ...collected]);
+    cursor = (collected[0]?.sequence ?? 1) - 1;
+    if (enough(collected, count, typeof before === 'string' ? before : undefined)) break;
+    if (data.isCompleted) break;
+  }
+  return finish(selectOlder(collected, typeof before === 'string' ? before : undefined), count);
+}
+
+/** SDK pages needed for `count` messages (one spare for recalled or deleted ones). */
+function pagesFor(count: number): number {
+  return Math.ceil(count / TIM_LIMITS.historyPage) + 1;
+}
+
+function bySequence(messages: SdkMessage[]): SdkMessage[] {
+  return [...messages].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+}
+
+/** Whether `collected` (oldest first) holds `count` messages older than `before`. */
+function enough(collected: SdkMessage[], count: number, before: string | undefined): boolean {
+  const older = before === undefined ? collected : olderThan(collected, before);
+  return older !== undefined && older.length >= count;
+}
+
+/** The messages older than `before` (all of them without one); fails when it is not there. */
+function selectOlder(collected: SdkMessage[], before: string | undefined): SdkMessage[] {
+  if (before === undefined) return collected;
+  const older = olderThan(collected, before);
+  if (!older) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `fetchHistory failed: message '${before}' is not among the last ${MAX_SEARCH_PAGES * TIM_LIMITS.historyPage} messages of the conversation; pass a recent message id (or, for groups, a sequence number).`,
+      { operation: 'fetchHistory' },
+    );
+  }
+  return older;
+}
+
+/** The messages before the one with id `before`, or undefined when it is not in `messages`. */
+function olderThan(messages: SdkMessage[], before: string): SdkMessage[] | undefined {
+  const index = messages.findIndex((m) => m.ID === before);
+  return index === -1 ? undefined : messages.slice(0, index);
+}
+
+/**
+ * The newest `count` of `messages` (already oldest first: TIM's times have second precision,
+ * so order comes from the SDK's pages or group sequences, never from re-sorting by time),
+ * without duplicates, recalled or deleted ones.
+ */
+function finish(messages: SdkMessage[], count: number): TimMessage[] {
+  const seen = new Set<string>();
+  const kept = messages.filter((m) => {
+    if (m.isRevoked || m.isDeleted || seen.has(m.ID)) return false;
+    seen.add(m.ID);
+    return true;
+  });
+  return kept.slice(-count).map(toTimMessage);
+}
+
+function sent(response: { data: { message: SdkMessage } }): SentMessage {
+  const { message } = response.data;
+  const result: SentMessage = {
+    messageId: message.ID,
+    time: Math.round(Number(message.time) * 1000),
+  };
+  if (message.conversationType === 'GROUP' && typeof message.sequence === 'number')
+    result.seq = message.sequence;
+  return result;
+}
+
+function withCloudData(options: SendOptions): { cloudCustomData?: string } {
+  return options.cloudCustomData ? { cloudCustomData: options.cloudCustomData } : {};
+}
+
+function checkUserId(op: string, what: string, userId: unknown): void {
+  const id = requireText(op, what, userId);
+  if (utf8Bytes(id) > TIM_LIMITS.userIdBytes) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: ${what} '${id}' is over TIM's ${TIM_LIMITS.userIdBytes}-byte limit.`,
+      {
+        operation: op,
+      },
+    );
+  }
+}
+
+/** TIM's 12 KB limit applies to the whole message: content plus cloud custom data. */
+function checkSize(op: string, contentBytes: number, cloudCustomData: string | undefined): void {
+  if (cloudCustomData !== undefined && typeof cloudCustomData !== 'string') {
+    throw new TimError('INVALID_ARGUMENT', `${op} failed: cloudCustomData must be a string.`, {
+      operation: op,
+    });
+  }
+  const total = contentBytes + utf8Bytes(cloudCustomData ?? '');
+  if (total > TIM_LIMITS.messageBytes) {
+    throw new TimError(
+      'TOO_LARGE',
+      `${op} failed: the message is ${total} bytes (content plus cloudCustomData), over TIM's ${TIM_LIMITS.messageBytes}-byte limit; split it into smaller messages.`,
+      { operation: op },
+    );
+  }
+}
