@@ -6,7 +6,7 @@ import {
   groupPushBody,
   kickPushBody,
 } from './protocol/wire.js';
-import type { Connection, Session, SessionRegistry } from './sessions.js';
+import { type Connection, MAX_MISSED, type Session, type SessionRegistry } from './sessions.js';
 import type { StoredMessage } from './storage/storage.js';
 
 /** The servcmd of message pushes. */
@@ -21,6 +21,25 @@ export type Delivery = ReturnType<typeof createDelivery>;
 export function createDelivery(state: EmulatorState, sessions: SessionRegistry) {
   const nickOf = (userId: string): string => state.getUser(userId)?.nick ?? '';
 
+  /**
+   * Pushes a message to every session of `userId` but the sending connection. A session
+   * without an open socket keeps a C2C message (`missed`) for `openim.getmsg`, which the SDK
+   * calls on reconnect; a group message it misses is only in the history, as with TIM.
+   */
+  function pushMessage(
+    userId: string,
+    body: Record<string, unknown>,
+    except: Connection | undefined,
+    missed?: Record<string, unknown>,
+  ): void {
+    for (const session of sessions.sessionsOf(userId)) {
+      if (except && session.connection === except) continue;
+      if (sessions.pushTo(session, MSG_PUSH, body) || !missed) continue;
+      session.missedC2C.push(missed);
+      if (session.missedC2C.length > MAX_MISSED) session.missedC2C.shift();
+    }
+  }
+
   return {
     /** Pushes a group message to every online member, except the sending connection. */
     groupMessage(message: StoredMessage, except?: Connection): void {
@@ -29,17 +48,18 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
       if (!group) return;
       const body = groupPushBody([groupMessageWire(message, group, nickOf(message.from))]);
       for (const member of state.listMembers(group.groupId)) {
-        sessions.push(member.userId, MSG_PUSH, body, except);
+        pushMessage(member.userId, body, except);
       }
     },
 
     /** Pushes a C2C message to the recipient and to the sender's other sessions. */
     c2cMessage(message: StoredMessage, except?: Connection): void {
       if (message.conversation.type !== 'c2c') return;
-      const body = c2cPushBody([c2cMessageWire(message)]);
-      sessions.push(message.conversation.to, MSG_PUSH, body, except);
+      const item = c2cMessageWire(message);
+      const body = c2cPushBody([item]);
+      pushMessage(message.conversation.to, body, except, item);
       if (message.conversation.from !== message.conversation.to) {
-        sessions.push(message.conversation.from, MSG_PUSH, body, except);
+        pushMessage(message.conversation.from, body, except, item);
       }
     },
 

@@ -28,7 +28,17 @@ export interface Session {
   connection?: Connection;
   /** Set by `expireUserSig`: the next request is answered with 70001 and ends the session. */
   sigExpired: boolean;
+  /**
+   * C2C messages (wire items) pushed while the session had no open socket, oldest first (at
+   * most {@link MAX_MISSED}); the SDK fetches them with `openim.getmsg` after it reconnects,
+   * as TIM delivers offline C2C messages. Missed group messages are not replayed (TIM's SDK
+   * does not either): a client catches up on them through the group history.
+   */
+  missedC2C: Record<string, unknown>[];
 }
+
+/** The most missed C2C messages a disconnected session keeps (the oldest are dropped). */
+export const MAX_MISSED = 1000;
 
 /** Connections, sessions and their A2 keys; sends replies and pushes. */
 export type SessionRegistry = ReturnType<typeof createSessionRegistry>;
@@ -41,10 +51,12 @@ export function createSessionRegistry() {
   let nextInstId = 0;
   let pushSeq = 0;
 
-  function send(connection: Connection, servcmd: string, seq: number, body: unknown): void {
-    if (connection.ws.readyState !== connection.ws.OPEN) return;
+  /** Sends a frame; false when the socket is no longer open. */
+  function send(connection: Connection, servcmd: string, seq: number, body: unknown): boolean {
+    if (connection.ws.readyState !== connection.ws.OPEN) return false;
     const text = encodeFrame(servcmd, seq, body);
     connection.ws.send(connection.binary ? Buffer.from(text, 'utf8') : text);
+    return true;
   }
 
   function live(userId?: string): Session[] {
@@ -83,6 +95,7 @@ export function createSessionRegistry() {
         sigIssuedAt,
         connection,
         sigExpired: false,
+        missedC2C: [],
       };
       sessions.set(session.a2, session);
       connection.session = session;
@@ -121,21 +134,11 @@ export function createSessionRegistry() {
 
     send,
 
-    /** Pushes to every connected session of `userId`, except the connection `except`. */
-    push(userId: string, servcmd: string, body: unknown, except?: Connection): void {
-      for (const session of live(userId)) {
-        if (session.connection && session.connection !== except) {
-          pushSeq += 1;
-          send(session.connection, servcmd, pushSeq, body);
-        }
-      }
-    },
-
-    /** Pushes to one session's connection, if it has one. */
-    pushTo(session: Session, servcmd: string, body: unknown): void {
-      if (!session.connection) return;
+    /** Pushes to one session's connection; false when it has no open socket. */
+    pushTo(session: Session, servcmd: string, body: unknown): boolean {
+      if (!session.connection) return false;
       pushSeq += 1;
-      send(session.connection, servcmd, pushSeq, body);
+      return send(session.connection, servcmd, pushSeq, body);
     },
 
     /** Every open connection (to drop or close them). */

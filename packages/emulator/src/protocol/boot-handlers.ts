@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { okBody } from './frame.js';
 import { type HandlerTable, isRecord, list, type ProtocolDeps } from './handler.js';
 
+/** Missed messages returned per `openim.getmsg` page (`SyncFlag` 1 asks for the next). */
+const SYNC_PAGE = 100;
+
 /**
  * Commands the SDK sends on its own around login, answered with the shapes it needs to reach
  * SDK_READY without looping (e.g. `recentcontact.page_get` needs `CompleteFlag: 1`). They answer
@@ -51,7 +54,17 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
     },
     'openim.getmsg': {
       auth: false,
-      handle: () => okBody({ Cookie: `cookie-${now()}`, SyncFlag: 2, MsgList: [], EventArray: [] }),
+      handle: ({ connection }) => {
+        // C2C messages the session missed while its socket was down (none at a first login).
+        const missed = connection.session?.missedC2C.splice(0, SYNC_PAGE) ?? [];
+        const more = (connection.session?.missedC2C.length ?? 0) > 0;
+        return okBody({
+          Cookie: `cookie-${now()}`,
+          SyncFlag: more ? 1 : 2,
+          MsgList: missed,
+          EventArray: [],
+        });
+      },
     },
     'openim.authkey': {
       auth: false,

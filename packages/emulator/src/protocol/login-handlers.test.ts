@@ -61,18 +61,36 @@ test('expireUserSig: the live session is kicked as userSigExpired; old sigs 7000
   expect(again.events.some((e) => e.name === 'SDK_READY')).toBe(true);
 });
 
-test('dropConnections: the SDK reconnects with its A2 key and still receives', async () => {
+test('dropConnections: the SDK reconnects with its A2 key, syncs missed C2C, still receives', async () => {
   const emu = await fx.start();
   const alice = await fx.login(emu, 'alice');
   const bob = await fx.login(emu, 'bob');
+  const created = await alice.tim.createGroup({ type: alice.sdk.TYPES.GRP_PUBLIC, name: 'room' });
+  const groupId: string = created.data.group.groupID;
+  await bob.tim.joinGroup({ groupID: groupId });
   const before = bob.events.length;
   emu.dropConnections('bob');
   await until(() => !emu.onlineUsers().includes('bob'), 'bob to drop');
+  // Same tick as the check: bob is offline, so these wait for his openim.getmsg.
+  expect(emu.onlineUsers()).toEqual(['alice']);
+  emu.postC2CMessage({ from: 'alice', to: 'bob', content: { text: 'missed c2c' } });
+  emu.postGroupMessage({ groupId, from: 'alice', content: { text: 'missed group' } });
   await until(() => emu.onlineUsers().includes('bob'), 'bob to reconnect');
+  const received = (text: string) => (d: unknown) => JSON.stringify(d).includes(text);
+  // The missed C2C message comes through openim.getmsg (TIM's offline sync)...
+  await bob.waitFor('MESSAGE_RECEIVED', received('missed c2c'));
   await sendC2C(alice, 'bob', 'after the drop');
-  await bob.waitFor('MESSAGE_RECEIVED', (d) => JSON.stringify(d).includes('after the drop'));
-  const kicked = bob.events.slice(before).filter((e) => e.name === 'KICKED_OUT');
-  expect(kicked).toEqual([]);
+  await bob.waitFor('MESSAGE_RECEIVED', received('after the drop'));
+  const after = bob.events.slice(before);
+  expect(after.filter((e) => e.name === 'KICKED_OUT')).toEqual([]);
+  // Each message is emitted once.
+  const texts = after
+    .filter((e) => e.name === 'MESSAGE_RECEIVED')
+    .flatMap((e) => (e.data as { payload?: { text?: string } }[]).map((m) => m.payload?.text));
+  // ...the missed group message is not replayed (as with TIM): it is in the group history.
+  expect(texts.sort()).toEqual(['after the drop', 'missed c2c']);
+  const history = await bob.tim.getMessageList({ conversationID: `GROUP${groupId}` });
+  expect(JSON.stringify(history.data.messageList)).toContain('missed group');
   expect(fx.logs.filter((l) => l.startsWith('unknown servcmd'))).toEqual([]);
 });
 
