@@ -196,6 +196,7 @@ describe('TimClient', () => {
     await client.login({ userId, userSig });
     await client.logout();
     expect(client.state).toBe('idle');
+    expect(client.userId).toBeUndefined();
     await client.login({ userId, userSig: emulator.userSig(userId) });
     expect(client.isReady).toBe(true);
     expect(handles()).toBeGreaterThan(before);

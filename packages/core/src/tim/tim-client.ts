@@ -170,7 +170,9 @@ export class TimClient extends EventEmitter<TimClientEvents> {
 
   /**
    * Logs in and resolves once the SDK is ready (SDK_READY). Creates the SDK instance if
-   * needed (also after a kick or logout). Concurrent calls for the same user share one login.
+   * needed (also after a kick or logout). Concurrent calls for the same user share one login;
+   * when already logged in as `userId` it resolves at once (even while `reconnecting`: check
+   * `isReady` or wait for `ready`).
    * Rejects with a {@link TimError}: `CREDENTIALS_UNAVAILABLE` for an expired (timCode 70001)
    * or invalid UserSig, `NOT_CONNECTED`/`TIMEOUT` when TIM cannot be reached in time,
    * `STOPPED` when the client is logged out or destroyed meanwhile.
@@ -238,6 +240,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
     if (this.#state === 'destroyed') return;
     const wasReady = this.#state === 'ready';
     this.#setState('idle');
+    this.#userId = undefined;
     if (wasReady) this.emit('not_ready');
     await this.#releaseSdkInstance();
   }
@@ -360,6 +363,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       // Detached meanwhile by logout()/destroy(): report that, not the SDK's reaction to it.
       if (this.#tim !== tim) throw stoppedError();
       this.#setState('idle');
+      this.#userId = undefined;
       await this.#releaseSdkInstance();
       throw toTimError('login', error, this.#scrub);
     } finally {
