@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -66,7 +67,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorI
 
   function onConnection(ws: WebSocket, binary: boolean, instanceId: string | null): void {
     ws.on('error', () => {});
-    const connection = sessions.open(ws, binary, instanceId ?? `anonymous-${Date.now()}`);
+    // Without an instanceid every socket counts as its own SDK instance.
+    const connection = sessions.open(ws, binary, instanceId ?? `anonymous-${randomUUID()}`);
     ws.on('message', (data) => dispatcher.handle(connection, toBuffer(data)));
     ws.on('close', () => sessions.closed(connection));
   }

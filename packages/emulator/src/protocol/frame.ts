@@ -8,7 +8,6 @@ export interface FrameHead {
   usersig?: string;
   /** The A2 key the login reply gave, sent instead of identifier/usersig afterwards. */
   a2?: string;
-  tinyid?: string;
   sdkappid?: number;
 }
 
@@ -62,11 +61,9 @@ export function parseFrame(data: Buffer | string): ParsedFrame {
   const identifier = optionalString(head.identifier);
   const usersig = optionalString(head.usersig);
   const a2 = optionalString(head.a2);
-  const tinyid = head.tinyid === undefined ? undefined : String(head.tinyid);
   if (identifier !== undefined) parsedHead.identifier = identifier;
   if (usersig !== undefined) parsedHead.usersig = usersig;
   if (a2 !== undefined && a2 !== '') parsedHead.a2 = a2;
-  if (tinyid !== undefined) parsedHead.tinyid = tinyid;
   if (typeof head.sdkappid === 'number') parsedHead.sdkappid = head.sdkappid;
   else if (typeof head.sdkappid === 'string' && /^\d+$/.test(head.sdkappid)) {
     parsedHead.sdkappid = Number(head.sdkappid);

@@ -6,8 +6,6 @@
  * (`ERR_SVR_COMM_BODY_SIZE_LIMIT: 80002`, `ACCOUNT_A2KEY_EXPIRED: 70001`, ...), checked 2026-11.
  */
 export const TIM_CODES = {
-  /** Success. */
-  OK: 0,
   /**
    * The UserSig has expired (account error). After login, the SDK treats this code on ANY reply
    * as "session expired": it emits `KICKED_OUT {type: 'userSigExpired'}`.
@@ -45,8 +43,6 @@ export const TIM_CODES = {
   INVALID_JSON: 10011,
   /** The user is already a member of the group. */
   ALREADY_MEMBER: 10013,
-  /** No group with that id (the code `get_group_*` answers per group). */
-  GROUP_ID_INVALID: 10015,
   /** A UserID named in the request does not exist. */
   USER_NOT_FOUND: 10019,
   /** The group id is already taken. */
