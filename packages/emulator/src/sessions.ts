@@ -10,6 +10,8 @@ export interface Connection {
   readonly binary: boolean;
   /** The SDK instance id from the URL (`instanceid`); stable across its reconnects. */
   readonly instanceId: string;
+  /** The SDK's platform from the URL (`platform`, 7 for the web SDK); '' when absent. */
+  readonly platform: string;
   /** The logged-in session this connection carries, once it has one. */
   session?: Session;
 }
@@ -22,6 +24,8 @@ export interface Session {
   /** TIM's instance number (non-zero). */
   readonly instId: number;
   readonly instanceId: string;
+  /** The platform of the connection that logged in. */
+  readonly platform: string;
   /** Issue time (seconds) of the UserSig the session logged in with. */
   readonly sigIssuedAt: number;
   /** The connection currently carrying the session, if any. */
@@ -65,9 +69,9 @@ export function createSessionRegistry() {
 
   return {
     /** Registers a new socket. */
-    open(ws: WebSocket, binary: boolean, instanceId: string): Connection {
+    open(ws: WebSocket, binary: boolean, instanceId: string, platform: string): Connection {
       nextConnectionId += 1;
-      const connection: Connection = { id: nextConnectionId, ws, binary, instanceId };
+      const connection: Connection = { id: nextConnectionId, ws, binary, instanceId, platform };
       connections.add(connection);
       return connection;
     },
@@ -92,6 +96,7 @@ export function createSessionRegistry() {
         tinyId: user.tinyId,
         instId: nextInstId,
         instanceId: connection.instanceId,
+        platform: connection.platform,
         sigIssuedAt,
         connection,
         sigExpired: false,

@@ -70,6 +70,16 @@ describe('login', () => {
   });
 });
 
+describe('login: UserID rules', () => {
+  test('an invalid UserID is refused with 7003, even with a correctly signed sig', async () => {
+    const emu = await fx.start();
+    const userId = 'x'.repeat(33);
+    const sig = createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
+    await expect(fx.login(emu, userId, { userSig: sig })).rejects.toMatchObject({ code: 7003 });
+    expect(emu.listUsers()).toEqual([]);
+  });
+});
+
 describe('groups', () => {
   test('create with custom field and introduction, read back, join, members, quit', async () => {
     const emu = await fx.start();

@@ -65,10 +65,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorI
   };
   const server = createServer((req, res) => httpHandler(req, res));
 
-  function onConnection(ws: WebSocket, binary: boolean, instanceId: string | null): void {
+  function onConnection(ws: WebSocket, binary: boolean, query: URLSearchParams): void {
     ws.on('error', () => {});
     // Without an instanceid every socket counts as its own SDK instance.
-    const connection = sessions.open(ws, binary, instanceId ?? `anonymous-${randomUUID()}`);
+    const connection = sessions.open(
+      ws,
+      binary,
+      query.get('instanceid') ?? `anonymous-${randomUUID()}`,
+      query.get('platform') ?? '',
+    );
     ws.on('message', (data) => dispatcher.handle(connection, toBuffer(data)));
     ws.on('close', () => sessions.closed(connection));
   }
@@ -87,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorI
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      onConnection(ws, url.pathname === '/binfo', url.searchParams.get('instanceid')),
+      onConnection(ws, url.pathname === '/binfo', url.searchParams),
     );
   });
 

@@ -112,3 +112,21 @@ test('close() is idempotent and ends open sockets', async () => {
   await emu.close();
   await expect(fetch(`${emu.adminUrl}/admin/users`)).rejects.toThrow();
 });
+
+test('a login from another platform kicks the SDK session as multipleDevice', async () => {
+  const emu = await fx.start();
+  const alice = await fx.login(emu, 'alice');
+  const raw = await rawSocket(`${emu.wsUrl}/binfo?instanceid=phone&platform=2`);
+  raw.socket.send(
+    frame(
+      'im_open_status.wslogin',
+      1,
+      {},
+      { identifier: 'alice', usersig: emu.userSig('alice'), sdkappid: emu.sdkAppId },
+    ),
+  );
+  expect((await raw.reply(1)).frame.body).toMatchObject({ ActionStatus: 'OK' });
+  const kicked = (await alice.waitFor('KICKED_OUT')) as { type: string };
+  expect(kicked.type).toBe(alice.sdk.TYPES.KICKED_OUT_MULT_DEVICE);
+  expect(emu.onlineUsers()).toEqual(['alice']);
+});

@@ -86,7 +86,12 @@ export function createLoginHandlers(deps: ProtocolDeps): HandlerTable {
     }
     for (const other of sessions.sessionsOf(user.userId)) {
       if (other.instanceId === connection.instanceId) sessions.end(other);
-      else delivery.kick(other, KICK_TYPES.multipleAccount);
+      else {
+        // Another SDK instance of the user: on the same platform TIM reports it as
+        // multipleAccount, from another platform (device) as multipleDevice.
+        const sameDevice = other.platform === connection.platform;
+        delivery.kick(other, sameDevice ? KICK_TYPES.multipleAccount : KICK_TYPES.multipleDevice);
+      }
     }
     if (connection.session) sessions.end(connection.session);
     return loginReply(sessions.start(connection, user, verified.issuedAtSeconds));
