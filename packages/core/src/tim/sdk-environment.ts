@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import type { SdkPromiseClass } from './rejection-containment.js';
+import type { SdkTimers } from './sdk-timers.js';
 
 /**
  * The browser-like environment one TIM SDK instance sees. Each value is handed to the SDK as a
@@ -18,6 +19,8 @@ export interface SdkEnvironment {
   location: undefined;
   Promise: SdkPromiseClass;
   console: Record<string, (...args: unknown[]) => void>;
+  /** The instance's timers, tracked so they can all be cleared on release. */
+  timers: SdkTimers;
 }
 
 /** Options for {@link createSdkEnvironment}. */
@@ -28,6 +31,8 @@ export interface SdkEnvironmentOptions {
   Promise: SdkPromiseClass;
   /** Removes secrets from a line of SDK output before it is logged. */
   scrub: (line: string) => string;
+  /** The timer functions the SDK will use. */
+  timers: SdkTimers;
 }
 
 const USER_AGENT = `Mozilla/5.0 (Node.js ${process.versions.node}) clawlink`;
@@ -85,6 +90,7 @@ export function createSdkEnvironment(options: SdkEnvironmentOptions): SdkEnviron
     location: undefined,
     Promise: options.Promise,
     console,
+    timers: options.timers,
   };
 }
 

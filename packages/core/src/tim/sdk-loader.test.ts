@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSdkPromiseClass } from './rejection-containment.js';
 import { createSdkEnvironment } from './sdk-environment.js';
 import { instantiateSdk } from './sdk-loader.js';
+import { createSdkTimers } from './sdk-timers.js';
 import type { SdkInstance } from './sdk-types.js';
 import { createRecordingLogger, waitUntil } from './test-support.js';
 
@@ -22,6 +23,7 @@ function environment(logger = createRecordingLogger()) {
     logger,
     Promise: createSdkPromiseClass(logger),
     scrub: (line) => line,
+    timers: createSdkTimers(),
   });
 }
 

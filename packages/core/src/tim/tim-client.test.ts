@@ -181,6 +181,21 @@ describe('TimClient', () => {
     await waitUntil(() => received.some((m) => m.text === 'after the drop'), 10_000, 'the message');
   });
 
+  it('destroy() right after login clears the timers the SDK itself would leave running', async () => {
+    // tim-js-sdk starts a 1 s "not logged in" interval that only its own next tick clears;
+    // an instance destroyed before that tick would keep it (and the process) alive forever.
+    const timeouts = () =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timeouts();
+    for (let i = 0; i < 3; i++) {
+      const userId = newUser();
+      const client = newClient();
+      await client.login({ userId, userSig: emulator.userSig(userId) });
+      await client.destroy();
+    }
+    await waitUntil(() => timeouts() <= before, 5_000, 'the SDK timers to be cleared');
+  });
+
   it('logs out and in again, and destroy() leaves no socket, timer or listener behind', async () => {
     const userId = newUser();
     const handles = () =>

@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '../logging/logger.js';
 import { createSdkPromiseClass } from './rejection-containment.js';
 import { createSdkEnvironment } from './sdk-environment.js';
 import { instantiateSdk } from './sdk-loader.js';
+import { createSdkTimers, type SdkTimers } from './sdk-timers.js';
 import type { SdkInstance, SdkListener, SdkMessage, SdkModule } from './sdk-types.js';
 import { toTimError } from './tim-error-map.js';
 import { type TimMessage, toTimMessage } from './tim-message.js';
@@ -121,6 +122,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #userId: string | undefined;
   #userSig: string | undefined;
   #sdk: SdkModule | undefined;
+  #sdkTimers: SdkTimers | undefined;
   #tim: SdkInstance | undefined;
   #sdkListeners: Array<[string, SdkListener]> = [];
   #sdkReady = false;
@@ -396,11 +398,13 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #createSdkInstance(): SdkInstance {
     if (!this.#sdk) {
       const SdkPromiseClass = createSdkPromiseClass(this.#logger);
+      this.#sdkTimers = createSdkTimers();
       this.#sdk = instantiateSdk(
         createSdkEnvironment({
           logger: this.#logger.child({ source: 'tim-js-sdk' }),
           Promise: SdkPromiseClass,
           scrub: this.#scrub,
+          timers: this.#sdkTimers,
         }),
       );
     }
@@ -518,6 +522,9 @@ export class TimClient extends EventEmitter<TimClientEvents> {
         'TIM SDK destroy reported an error (cleanup done)',
       );
     }
+    // The released instance's leftovers (see sdk-timers.ts); a new instance starts clean.
+    const leftover = this.#sdkTimers?.clearAll() ?? 0;
+    if (leftover > 0) this.#logger.debug({ timers: leftover }, 'cleared timers the SDK left');
   }
 
   #setState(state: TimClientState): void {
