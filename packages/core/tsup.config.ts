@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // The CJS build gets an import.meta.url shim (the SDK loader uses require.resolve there anyway).
+  shims: true,
 });
