@@ -54,6 +54,7 @@ export function createSessionRegistry() {
   let nextConnectionId = 0;
   let nextInstId = 0;
   let pushSeq = 0;
+  const logins = new Map<string, number>();
 
   /** Sends a frame; false when the socket is no longer open. */
   function send(connection: Connection, servcmd: string, seq: number, body: unknown): boolean {
@@ -90,6 +91,7 @@ export function createSessionRegistry() {
       sigIssuedAt: number,
     ): Session {
       nextInstId += 1;
+      logins.set(user.userId, (logins.get(user.userId) ?? 0) + 1);
       const session: Session = {
         a2: randomBytes(24).toString('hex'),
         userId: user.userId,
@@ -125,6 +127,9 @@ export function createSessionRegistry() {
 
     /** Live sessions, all or one user's. */
     sessionsOf: live,
+
+    /** UserSig logins (new sessions) of `userId` so far; A2-key resumes are not counted. */
+    loginCount: (userId: string): number => logins.get(userId) ?? 0,
 
     /** Users with a session whose socket is open. */
     onlineUsers(): string[] {

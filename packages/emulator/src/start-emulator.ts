@@ -146,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorI
     },
     listUsers: () => state.listUsers().map(state.toPublicUser),
     onlineUsers: () => sessions.onlineUsers(),
+    loginCount: (userId) => sessions.loginCount(userId),
 
     createGroup: (input) => state.toPublicGroup(state.createGroup(input)),
     getGroup(groupId) {

@@ -110,6 +110,8 @@ export interface Emulator {
   listUsers(): EmulatorUser[];
   /** UserIDs with at least one logged-in connection. */
   onlineUsers(): string[];
+  /** How many times `userId` logged in with a UserSig since start (reconnects with the A2 key not counted). */
+  loginCount(userId: string): number;
 
   createGroup(options: {
     groupId?: string;

@@ -69,6 +69,7 @@ test('dropConnections: the SDK reconnects with its A2 key, syncs missed C2C, sti
   const groupId: string = created.data.group.groupID;
   await bob.tim.joinGroup({ groupID: groupId });
   const before = bob.events.length;
+  expect(emu.loginCount('bob')).toBe(1);
   emu.dropConnections('bob');
   await until(() => !emu.onlineUsers().includes('bob'), 'bob to drop');
   // Same tick as the check: bob is offline, so these wait for his openim.getmsg.
@@ -79,6 +80,8 @@ test('dropConnections: the SDK reconnects with its A2 key, syncs missed C2C, sti
   const received = (text: string) => (d: unknown) => JSON.stringify(d).includes(text);
   // The missed C2C message comes through openim.getmsg (TIM's offline sync)...
   await bob.waitFor('MESSAGE_RECEIVED', received('missed c2c'));
+  // A reconnect resumes the session with the A2 key: not a new UserSig login.
+  expect(emu.loginCount('bob')).toBe(1);
   await sendC2C(alice, 'bob', 'after the drop');
   await bob.waitFor('MESSAGE_RECEIVED', received('after the drop'));
   const after = bob.events.slice(before);
