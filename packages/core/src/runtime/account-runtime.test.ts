@@ -51,6 +51,33 @@ function secretKeyRuntime(userId: string, extra: Record<string, unknown> = {}): 
   return runtime;
 }
 
+/** A runtime whose credentials come from the emulator's exchange for a new agent. */
+function exchangeRuntime(
+  accountId: string,
+  options: { claimed: boolean; fetch?: typeof fetch; credentialRetry?: object },
+) {
+  freshStateDir();
+  const agent = emulator.registerAgent({ agentId: `agent_${accountId}` });
+  if (options.claimed) emulator.claimAgent(agent.agentId);
+  const runtime = createAccountRuntime({
+    config: {
+      accountId,
+      server: emulator.wsUrl,
+      stateDir,
+      credentials: {
+        kind: 'exchange',
+        endpoint: emulator.adminUrl,
+        agentId: agent.agentId,
+        apiKey: agent.apiKey,
+      },
+      ...(options.credentialRetry ? { credentialRetry: options.credentialRetry } : {}),
+    },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  runtimes.push(runtime);
+  return { agent, runtime };
+}
+
 /** Counts requests the runtime makes to the credential exchange. */
 function countingFetch(): { fetch: typeof fetch; calls: () => number } {
   let calls = 0;
@@ -84,25 +111,12 @@ async function rawClient(userId: string): Promise<TimClient> {
 
 describe('AccountRuntime', () => {
   it('starts half-alive while unclaimed, and the next operation after the claim connects on its own', async () => {
-    freshStateDir();
-    const agent = emulator.registerAgent({ agentId: 'agent_unclaimed' });
     const exchange = countingFetch();
-    const runtime = createAccountRuntime({
-      config: {
-        accountId: 'unclaimed',
-        server: emulator.wsUrl,
-        stateDir,
-        credentials: {
-          kind: 'exchange',
-          endpoint: emulator.adminUrl,
-          agentId: agent.agentId,
-          apiKey: agent.apiKey,
-        },
-        credentialRetry: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
-      },
+    const { agent, runtime } = exchangeRuntime('unclaimed', {
+      claimed: false,
       fetch: exchange.fetch,
+      credentialRetry: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
     });
-    runtimes.push(runtime);
 
     await runtime.start();
     expect(runtime.status()).toMatchObject({ state: 'half-alive', reason: 'unclaimed' });
@@ -130,23 +144,10 @@ describe('AccountRuntime', () => {
   });
 
   it('keeps trying in the background while unclaimed, and connects once claimed', async () => {
-    freshStateDir();
-    const agent = emulator.registerAgent({ agentId: 'agent_background' });
-    const runtime = createAccountRuntime({
-      config: {
-        accountId: 'background',
-        server: emulator.wsUrl,
-        stateDir,
-        credentials: {
-          kind: 'exchange',
-          endpoint: emulator.adminUrl,
-          agentId: agent.agentId,
-          apiKey: agent.apiKey,
-        },
-        credentialRetry: { initialDelayMs: 20, maxDelayMs: 100 },
-      },
+    const { agent, runtime } = exchangeRuntime('background', {
+      claimed: false,
+      credentialRetry: { initialDelayMs: 20, maxDelayMs: 100 },
     });
-    runtimes.push(runtime);
     await runtime.start();
     expect(runtime.status()).toMatchObject({ state: 'half-alive', reason: 'unclaimed' });
     const retries: number[] = [];
@@ -167,25 +168,11 @@ describe('AccountRuntime', () => {
   });
 
   it('shares one login among 20 concurrent operations', async () => {
-    freshStateDir();
-    const agent = emulator.registerAgent({ agentId: 'agent_single_flight' });
-    emulator.claimAgent(agent.agentId);
     const exchange = countingFetch();
-    const runtime = createAccountRuntime({
-      config: {
-        accountId: 'single-flight',
-        server: emulator.wsUrl,
-        stateDir,
-        credentials: {
-          kind: 'exchange',
-          endpoint: emulator.adminUrl,
-          agentId: agent.agentId,
-          apiKey: agent.apiKey,
-        },
-      },
+    const { agent, runtime } = exchangeRuntime('single-flight', {
+      claimed: true,
       fetch: exchange.fetch,
     });
-    runtimes.push(runtime);
     // Started, but not yet connected: make the first start fail softly by stopping TIM logins.
     emulator.injectFault({ command: 'im_open_status.wslogin', errorCode: 6012, times: 1 });
     await runtime.start();
@@ -200,25 +187,8 @@ describe('AccountRuntime', () => {
   });
 
   it('replaces a UserSig that expires mid-session with a new one', async () => {
-    freshStateDir();
-    const agent = emulator.registerAgent({ agentId: 'agent_expiry' });
-    emulator.claimAgent(agent.agentId);
     const exchange = countingFetch();
-    const runtime = createAccountRuntime({
-      config: {
-        accountId: 'expiry',
-        server: emulator.wsUrl,
-        stateDir,
-        credentials: {
-          kind: 'exchange',
-          endpoint: emulator.adminUrl,
-          agentId: agent.agentId,
-          apiKey: agent.apiKey,
-        },
-      },
-      fetch: exchange.fetch,
-    });
-    runtimes.push(runtime);
+    const { agent, runtime } = exchangeRuntime('expiry', { claimed: true, fetch: exchange.fetch });
     await runtime.start();
     expect(runtime.status().state).toBe('connected');
     const before = exchange.calls();

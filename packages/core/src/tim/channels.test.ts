@@ -1,6 +1,5 @@
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TimError } from '../errors/tim-error.js';
 import {
   createChannel,
   getChannel,
@@ -15,6 +14,7 @@ import {
   setChannelSkill,
   setCustomField,
 } from './channels.js';
+import { failure } from './test-support.js';
 import { createTimClient, type TimClient } from './tim-client.js';
 
 const SDK_APP_ID = 1400000002;
@@ -37,16 +37,6 @@ afterAll(async () => {
   await Promise.all([alice?.destroy(), bob?.destroy()]);
   await emulator?.close();
 });
-
-/** The TimError an operation failed with. */
-async function failure(promise: Promise<unknown>): Promise<TimError> {
-  const result = await promise.then(
-    () => undefined,
-    (error: unknown) => error as TimError,
-  );
-  if (!result) throw new Error('expected the operation to fail');
-  return result;
-}
 
 describe('channels', () => {
   it('creates a channel with description, skill and custom fields (no unhandled rejection from the SDK)', async () => {

@@ -1,9 +1,8 @@
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TimError } from '../errors/tim-error.js';
 import { getChannel } from './channels.js';
 import { fetchHistory, sendChannelMessage, sendDirectMessage } from './messages.js';
-import { waitUntil } from './test-support.js';
+import { failure, waitUntil } from './test-support.js';
 import { createTimClient, type TimClient, type TimMessage } from './tim-client.js';
 
 const SDK_APP_ID = 1400000003;
@@ -28,15 +27,6 @@ afterAll(async () => {
   await Promise.all([alice?.destroy(), bob?.destroy()]);
   await emulator?.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<TimError> {
-  const result = await promise.then(
-    () => undefined,
-    (error: unknown) => error as TimError,
-  );
-  if (!result) throw new Error('expected the operation to fail');
-  return result;
-}
 
 /** A group both users are in (the SDK learns about it at login or through the join). */
 async function sharedGroup(name: string): Promise<string> {

@@ -1,3 +1,4 @@
+import type { TimError } from '../errors/tim-error.js';
 import type { Logger } from '../logging/logger.js';
 
 /** One line a {@link createRecordingLogger} received. */
@@ -39,4 +40,14 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** The TimError an operation failed with; throws when it did not fail. */
+export async function failure(promise: Promise<unknown>): Promise<TimError> {
+  const result = await promise.then(
+    () => undefined,
+    (error: unknown) => error as TimError,
+  );
+  if (!result) throw new Error('expected the operation to fail');
+  return result;
 }
