@@ -1,18 +1,8 @@
 import { expect, test } from 'vitest';
 import { useEmulator } from './test-support/fixture.js';
-import type { TestClient } from './test-support/sdk-client.js';
+import { sendC2C } from './test-support/sdk-client.js';
 
 const fx = useEmulator();
-
-function sendC2C(from: TestClient, to: string, text: string) {
-  return from.tim.sendMessage(
-    from.tim.createTextMessage({
-      to,
-      conversationType: from.sdk.TYPES.CONV_C2C,
-      payload: { text },
-    }),
-  );
-}
 
 test('a fault fails N matching requests of one user with its code, then the command works', async () => {
   const emu = await fx.start();

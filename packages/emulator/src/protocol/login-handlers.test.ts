@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { useEmulator } from '../test-support/fixture.js';
-import type { TestClient } from '../test-support/sdk-client.js';
+import { sendC2C } from '../test-support/sdk-client.js';
 
 const fx = useEmulator();
 
@@ -12,16 +12,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-function sendC2C(from: TestClient, to: string, text: string) {
-  return from.tim.sendMessage(
-    from.tim.createTextMessage({
-      to,
-      conversationType: from.sdk.TYPES.CONV_C2C,
-      payload: { text },
-    }),
-  );
 }
 
 test('a second login of the same user kicks the first (multipleAccount)', async () => {

@@ -242,3 +242,14 @@ export async function createClient(options: CreateClientOptions): Promise<TestCl
   }
   return client;
 }
+
+/** Sends a C2C text message from a test client. */
+export function sendC2C(from: TestClient, to: string, text: string) {
+  return from.tim.sendMessage(
+    from.tim.createTextMessage({
+      to,
+      conversationType: from.sdk.TYPES.CONV_C2C,
+      payload: { text },
+    }),
+  );
+}
