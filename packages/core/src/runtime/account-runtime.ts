@@ -121,12 +121,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
 
   /** The account's state store; throws `STOPPED` before `start()`. */
   get store(): StateStore {
-    if (!this.#store) {
-      throw new ClawlinkError(
-        'STOPPED',
-        `Account '${this.accountId}' is not started; call start() first.`,
-      );
-    }
+    if (!this.#store) throw this.#notStarted();
     return this.#store;
   }
 
@@ -167,14 +162,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
    * failed), or `ClawlinkError` with code `STOPPED` or `KICKED`.
    */
   ensureConnected(): Promise<TimClient> {
-    if (!this.#started) {
-      return Promise.reject(
-        new ClawlinkError(
-          'STOPPED',
-          `Account '${this.accountId}' is not started; call start() first.`,
-        ),
-      );
-    }
+    if (!this.#started) return Promise.reject(this.#notStarted());
     if (this.#client?.isReady) return Promise.resolve(this.#client);
     if (this.#kickedBy) {
       return Promise.reject(
@@ -231,6 +219,13 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       this.#stopping = undefined;
     });
     return this.#stopping;
+  }
+
+  #notStarted(): ClawlinkError {
+    return new ClawlinkError(
+      'STOPPED',
+      `Account '${this.accountId}' is not started; call start() first.`,
+    );
   }
 
   async #connect(): Promise<TimClient> {
