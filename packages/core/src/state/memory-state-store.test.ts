@@ -1,4 +1,10 @@
 import { createMemoryStateStore } from './memory-state-store.js';
 import { defineStateStoreConformance } from './state-store.conformance.js';
 
-defineStateStoreConformance('createMemoryStateStore', ({ now }) => createMemoryStateStore({ now }));
+defineStateStoreConformance(
+  'createMemoryStateStore',
+  ({ now }) => createMemoryStateStore({ now }),
+  {
+    persistent: false,
+  },
+);

@@ -3,14 +3,25 @@ import type {
   ConversationWatermark,
   LedgerEntry,
   PendingRequest,
+  SettledRequest,
   StateStore,
   Watermark,
 } from './state-store.js';
-import { closedStoreError, pruneCutoffs, watermarkMoves } from './state-store-rules.js';
+import {
+  asyncTransactionError,
+  closedStoreError,
+  failureReason,
+  isThenable,
+  pruneCutoffs,
+  watermarkMoves,
+} from './state-store-rules.js';
 
 /** Options of {@link createMemoryStateStore}. */
 export interface MemoryStateStoreOptions {
-  /** The clock for `seenAt`, `handledAt`, `updatedAt` and pruning; default `Date.now`. */
+  /**
+   * The clock for `seenAt`, `handledAt`, `failedAt`, `updatedAt` and pruning; default
+   * `Date.now`.
+   */
   now?: () => number;
 }
 
@@ -22,6 +33,16 @@ const copyRequest = (r: PendingRequest): PendingRequest => ({
   ...(r.payload === undefined ? {} : { payload: r.payload }),
   createdAt: r.createdAt,
   deadlineAt: r.deadlineAt,
+});
+
+const copySettled = (r: SettledRequest): SettledRequest => ({
+  id: r.id,
+  peer: r.peer,
+  direction: r.direction,
+  status: r.status,
+  ...(r.result === undefined ? {} : { result: r.result }),
+  ...(r.reason === undefined ? {} : { reason: r.reason }),
+  settledAt: r.settledAt,
 });
 
 const copyChannel = (c: CachedChannel): CachedChannel => ({
@@ -44,11 +65,24 @@ const byKey =
 export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): StateStore {
   const now = options.now ?? Date.now;
   // Map iteration order is insertion order, which breaks `seenAt` ties like SQLite's rowid.
-  const ledger = new Map<string, LedgerEntry>();
-  const watermarks = new Map<string, Watermark>();
-  const requests = new Map<string, PendingRequest>();
-  const channels = new Map<string, CachedChannel>();
+  let ledger = new Map<string, LedgerEntry>();
+  let watermarks = new Map<string, Watermark>();
+  let requests = new Map<string, PendingRequest>();
+  let settled = new Map<string, SettledRequest>();
+  let channels = new Map<string, CachedChannel>();
+  let lastOnline: number | undefined;
   let closed = false;
+
+  // What `transaction` restores when its function throws. Stored values are replaced, never
+  // mutated in place, except ledger entries, so those are copied.
+  const snapshot = () => ({
+    ledger: new Map([...ledger].map(([id, entry]) => [id, { ...entry }])),
+    watermarks: new Map(watermarks),
+    requests: new Map(requests),
+    settled: new Map(settled),
+    channels: new Map(channels),
+    lastOnline,
+  });
 
   const open = (): void => {
     if (closed) throw closedStoreError(undefined);
@@ -59,7 +93,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
 
     recordSeen(message) {
       open();
-      if (ledger.has(message.messageId)) return false;
+      const known = ledger.get(message.messageId);
+      if (known) return known.status;
       ledger.set(message.messageId, {
         messageId: message.messageId,
         conversationId: message.conversationId,
@@ -68,17 +103,31 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
         status: 'seen',
         seenAt: now(),
         handledAt: undefined,
+        failedAt: undefined,
+        failureReason: undefined,
       });
-      return true;
+      return 'new';
     },
 
     markHandled(messageId) {
       open();
       const entry = ledger.get(messageId);
-      if (!entry) return false;
+      if (!entry || entry.status === 'failed') return false;
       if (entry.status === 'seen') {
         entry.status = 'handled';
         entry.handledAt = now();
+      }
+      return true;
+    },
+
+    markFailed(messageId, reason) {
+      open();
+      const entry = ledger.get(messageId);
+      if (!entry || entry.status === 'handled') return false;
+      if (entry.status === 'seen') {
+        entry.status = 'failed';
+        entry.failedAt = now();
+        entry.failureReason = failureReason(reason);
       }
       return true;
     },
@@ -103,13 +152,23 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       const { handledBefore, unhandledBefore } = pruneCutoffs(now(), pruneOptions);
       let removed = 0;
       for (const [id, entry] of ledger) {
-        const before = entry.status === 'handled' ? handledBefore : unhandledBefore;
+        const before = entry.status === 'seen' ? unhandledBefore : handledBefore;
         if (entry.seenAt < before) {
           ledger.delete(id);
           removed += 1;
         }
       }
       return removed;
+    },
+
+    getLastOnline() {
+      open();
+      return lastOnline;
+    },
+
+    setLastOnline(time) {
+      open();
+      lastOnline = time;
     },
 
     getWatermark(conversationId) {
@@ -170,6 +229,46 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       return expired;
     },
 
+    putSettledRequest(request) {
+      open();
+      if (settled.has(request.id)) return false;
+      settled.set(request.id, copySettled(request));
+      return true;
+    },
+
+    getSettledRequest(id) {
+      open();
+      const request = settled.get(id);
+      return request ? copySettled(request) : undefined;
+    },
+
+    settlePendingRequest(id, outcome) {
+      open();
+      const pending = requests.get(id);
+      if (!pending) return false;
+      requests.delete(id);
+      if (!settled.has(id)) {
+        settled.set(
+          id,
+          copySettled({ ...outcome, id, peer: pending.peer, direction: pending.direction }),
+        );
+      }
+      return true;
+    },
+
+    pruneSettledRequests(pruneOptions) {
+      open();
+      const before = now() - pruneOptions.olderThanMs;
+      let removed = 0;
+      for (const [id, request] of settled) {
+        if (request.settledAt < before) {
+          settled.delete(id);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+
     putChannel(channel) {
       open();
       channels.set(channel.channelId, copyChannel(channel));
@@ -189,6 +288,19 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
     listChannels() {
       open();
       return [...channels.values()].sort(byKey((c) => c.channelId)).map(copyChannel);
+    },
+
+    transaction(fn) {
+      open();
+      const before = snapshot();
+      try {
+        const result = fn();
+        if (isThenable(result)) throw asyncTransactionError();
+        return result;
+      } catch (error) {
+        ({ ledger, watermarks, requests, settled, channels, lastOnline } = before);
+        throw error;
+      }
     },
 
     close() {

@@ -64,6 +64,44 @@ export const STATE_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // At-least-once ledger (a `failed` status, with when and why), settled agent requests.
+    // SQLite cannot change a CHECK constraint in place, so the ledger is copied into a new
+    // table, keeping its rowid order (the recording order `listUnhandled` breaks ties with).
+    version: 2,
+    up(db) {
+      db.exec(`
+        CREATE TABLE ledger_v2 (
+          message_id TEXT PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          seq INTEGER,
+          time INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('seen', 'handled', 'failed')),
+          seen_at INTEGER NOT NULL,
+          handled_at INTEGER,
+          failed_at INTEGER,
+          failure_reason TEXT
+        );
+        INSERT INTO ledger_v2 (message_id, conversation_id, seq, time, status, seen_at, handled_at)
+          SELECT message_id, conversation_id, seq, time, status, seen_at, handled_at
+          FROM ledger ORDER BY rowid;
+        DROP TABLE ledger;
+        ALTER TABLE ledger_v2 RENAME TO ledger;
+        CREATE INDEX ledger_by_status_seen_at ON ledger (status, seen_at);
+
+        CREATE TABLE settled_requests (
+          id TEXT PRIMARY KEY,
+          peer TEXT NOT NULL,
+          direction TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+          status TEXT NOT NULL CHECK (status IN ('ok', 'refused', 'failed', 'timeout')),
+          result TEXT,
+          reason TEXT,
+          settled_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX settled_requests_by_settled_at ON settled_requests (settled_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version of the newest step, i.e. what this release writes. */

@@ -6,11 +6,12 @@ import { openSqliteStateStore } from './sqlite-state-store.js';
 import { defineStateStoreConformance } from './state-store.conformance.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'clawlink-state-conformance-'));
-let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// A fresh file per test, so each test starts from an empty store.
-defineStateStoreConformance('openSqliteStateStore', ({ now }) => {
-  n += 1;
-  return openSqliteStateStore({ accountId: `account-${n}`, stateDir: dir, now });
-});
+// A fresh file per test (the name is unique per test), so each test starts from an empty
+// store; the reopen tests open the same name, i.e. the same file, again.
+defineStateStoreConformance(
+  'openSqliteStateStore',
+  ({ now, name }) => openSqliteStateStore({ accountId: name, stateDir: dir, now }),
+  { persistent: true },
+);

@@ -1,24 +1,55 @@
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStoreError } from '../errors/state-store-error.js';
-import { STATE_SCHEMA_VERSION } from './migrations.js';
+import { applyMigrations, STATE_MIGRATIONS, STATE_SCHEMA_VERSION } from './migrations.js';
 import { openSqliteStateStore } from './sqlite-state-store.js';
 import { stateFileName } from './state-file.js';
 import type { StateStore } from './state-store.js';
 
 const mode = (file: string) => statSync(file).mode & 0o777;
+
+/** The pages of `table` in a closed-or-open SQLite file (read through a read-only connection). */
+function pagesOf(file: string, table: string): { pages: number[]; pageSize: number } {
+  const probe = new Database(file, { readonly: true });
+  try {
+    const pages = probe
+      .prepare('SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno')
+      .pluck()
+      .all(table) as number[];
+    return { pages, pageSize: probe.pragma('page_size', { simple: true }) as number };
+  } finally {
+    probe.close();
+  }
+}
+
+/** Overwrites the given pages of a SQLite file with garbage, as a failing disk would. */
+function overwritePages(file: string, pages: number[], pageSize: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    for (const page of pages)
+      writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, (page - 1) * pageSize);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function openError(open: () => unknown): StateStoreError {
   try {
@@ -79,10 +110,10 @@ describe('openSqliteStateStore', () => {
 
   it('keeps the ledger, watermarks, requests and channels across close and reopen', () => {
     const first = open('bot');
-    first.recordSeen({ messageId: 'm1', conversationId: 'GROUP:g', seq: 4, time: 10 });
-    first.recordSeen({ messageId: 'm2', conversationId: 'GROUP:g', seq: 5, time: 11 });
+    first.recordSeen({ messageId: 'm1', conversationId: 'group:g', seq: 4, time: 10 });
+    first.recordSeen({ messageId: 'm2', conversationId: 'group:g', seq: 5, time: 11 });
     first.markHandled('m1');
-    first.advanceWatermark('GROUP:g', { time: 10, seq: 4, messageId: 'm1' });
+    first.advanceWatermark('group:g', { time: 10, seq: 4, messageId: 'm1' });
     first.putPendingRequest({
       id: 'r',
       peer: 'p',
@@ -95,10 +126,12 @@ describe('openSqliteStateStore', () => {
     first.close();
 
     const again = open('bot');
-    expect(again.recordSeen({ messageId: 'm1', conversationId: 'GROUP:g', time: 10 })).toBe(false);
+    expect(again.recordSeen({ messageId: 'm1', conversationId: 'group:g', time: 10 })).toBe(
+      'handled',
+    );
     expect(again.getLedgerEntry('m1')?.status).toBe('handled');
     expect(again.listUnhandled().map((e) => e.messageId)).toEqual(['m2']);
-    expect(again.getWatermark('GROUP:g')).toMatchObject({ time: 10, seq: 4, messageId: 'm1' });
+    expect(again.getWatermark('group:g')).toMatchObject({ time: 10, seq: 4, messageId: 'm1' });
     expect(again.getPendingRequest('r')?.task).toBe('t');
     expect(again.getChannel('g')?.customFields).toEqual({ k: 'v' });
   });
@@ -108,7 +141,7 @@ describe('openSqliteStateStore', () => {
     const b = open('bob');
     expect(a.file).not.toBe(b.file);
     a.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 });
-    expect(b.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe(true);
+    expect(b.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('new');
     expect(
       readdirSync(stateDir)
         .filter((f) => f.endsWith('.sqlite'))
@@ -201,6 +234,215 @@ describe('openSqliteStateStore', () => {
     expect(error.file).toBe(file);
     expect(error.message).toMatch(/newer clawlink/);
     expect(error.message).toMatch(/Upgrade @clawlink\/core/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  /** A store of `accountId` holding enough ledger rows to span many pages, closed. */
+  function fillStore(accountId = 'bot', rows = 400): string {
+    const store = open(accountId);
+    store.transaction(() => {
+      for (let i = 0; i < rows; i += 1) {
+        store.recordSeen({ messageId: `message-${i}`, conversationId: 'group:g', seq: i, time: i });
+      }
+    });
+    store.close();
+    return store.file!;
+  }
+
+  it('refuses a real store file with overwritten pages at open, and leaves it untouched', () => {
+    const file = fillStore();
+    const { pages, pageSize } = pagesOf(file, 'ledger');
+    expect(pages.length).toBeGreaterThan(3);
+    // A leaf in the middle: the schema and the meta table stay readable, only the check sees it.
+    overwritePages(file, [pages[Math.floor(pages.length / 2)]!], pageSize);
+    // Closed cleanly: no -wal or -shm (the probe above left empty ones behind).
+    for (const side of ['-wal', '-shm']) rmSync(`${file}${side}`);
+    chmodSync(file, 0o644);
+    const bytes = readFileSync(file);
+
+    const error = openError(() => open('bot'));
+    expect(error.code).toBe('STATE_STORE_ERROR');
+    expect(error.file).toBe(file);
+    expect(error.message).toMatch(/is damaged/);
+    expect(error.message).toMatch(/Move it somewhere else/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(mode(file)).toBe(0o644);
+    expect(readdirSync(stateDir)).toEqual([path.basename(file)]);
+  });
+
+  it('throws a StateStoreError naming the operation when the file is damaged while open', () => {
+    const file = fillStore();
+    const { pages, pageSize } = pagesOf(file, 'ledger');
+    const store = open('bot');
+    overwritePages(file, pages, pageSize);
+
+    const error = openError(() =>
+      store.recordSeen({ messageId: 'fresh', conversationId: 'group:g', time: 1 }),
+    );
+    expect(error.code).toBe('STATE_STORE_ERROR');
+    expect(error.operation).toBe('recordSeen');
+    expect(error.file).toBe(file);
+    expect(error.message).toMatch(/recordSeen/);
+    expect(error.message).toMatch(/damaged.*move the file away/);
+    expect(error.cause).toBeInstanceOf(Database.SqliteError);
+    expect((error.cause as { code: string }).code).toMatch(/^SQLITE_CORRUPT/);
+  });
+
+  it('migrates a schema 1 file, keeping its ledger, and stamps it with the account', () => {
+    mkdirSync(stateDir, { recursive: true });
+    const file = path.join(stateDir, stateFileName('bot'));
+    const v1 = new Database(file);
+    v1.pragma('journal_mode = WAL');
+    applyMigrations(v1, STATE_MIGRATIONS.slice(0, 1), file);
+    const insert = v1.prepare(
+      'INSERT INTO ledger (message_id, conversation_id, seq, time, status, seen_at, handled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('late', 'group:g', 2, 20, 'seen', 300, null);
+    insert.run('done', 'group:g', 1, 10, 'handled', 100, 150);
+    insert.run('early', 'group:g', 3, 30, 'seen', 300, null);
+    v1.close();
+
+    const store = open('bot');
+    expect(store.recordSeen({ messageId: 'done', conversationId: 'group:g', time: 10 })).toBe(
+      'handled',
+    );
+    expect(store.getLedgerEntry('done')).toMatchObject({ status: 'handled', handledAt: 150 });
+    // Recording order survives the copy: equal seenAt lists in rowid order.
+    expect(store.listUnhandled().map((e) => e.messageId)).toEqual(['late', 'early']);
+    expect(store.markFailed('late', 'REPLY_FAILED')).toBe(true);
+    expect(store.recordSeen({ messageId: 'late', conversationId: 'group:g', time: 20 })).toBe(
+      'failed',
+    );
+    store.close();
+
+    const probe = new Database(file, { readonly: true });
+    try {
+      expect(probe.pragma('user_version', { simple: true })).toBe(STATE_SCHEMA_VERSION);
+      expect(probe.prepare("SELECT value FROM meta WHERE key = 'account'").pluck().get()).toBe(
+        '"bot"',
+      );
+    } finally {
+      probe.close();
+    }
+  });
+
+  it("refuses another account's file copied under this account's name, file and -wal untouched", () => {
+    const alice = open('alice');
+    alice.recordSeen({ messageId: 'm', conversationId: 'c2c:x', time: 1 });
+    const bobFile = path.join(stateDir, stateFileName('bob'));
+    // Copied while alice's store is open: the copy has a -wal that holds the latest writes.
+    copyFileSync(alice.file!, bobFile);
+    copyFileSync(`${alice.file}-wal`, `${bobFile}-wal`);
+    const bytes = readFileSync(bobFile);
+    const wal = readFileSync(`${bobFile}-wal`);
+    expect(wal.length).toBeGreaterThan(0);
+
+    const error = openError(() => open('bob'));
+    expect(error.file).toBe(bobFile);
+    expect(error.message).toMatch(/belongs to account "alice", not to "bob"/);
+    expect(error.message).toMatch(/has not changed it/);
+    expect(readFileSync(bobFile).equals(bytes)).toBe(true);
+    expect(readFileSync(`${bobFile}-wal`).equals(wal)).toBe(true);
+  });
+
+  it('refuses a newer-schema file with a pending -wal and checkpoints nothing into it', () => {
+    const store = open('bot');
+    store.close();
+    const file = store.file!;
+    const writer = new Database(file);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.pragma(`user_version = ${STATE_SCHEMA_VERSION + 1}`);
+    // Keep the -wal un-checkpointed: copy the pair aside while the writer is open, then back.
+    copyFileSync(file, `${file}.copy`);
+    copyFileSync(`${file}-wal`, `${file}.copy-wal`);
+    writer.close();
+    copyFileSync(`${file}.copy`, file);
+    copyFileSync(`${file}.copy-wal`, `${file}-wal`);
+    rmSync(`${file}-shm`, { force: true });
+    const bytes = readFileSync(file);
+    const wal = readFileSync(`${file}-wal`);
+    expect(wal.length).toBeGreaterThan(0);
+
+    expect(openError(() => open('bot')).message).toMatch(/newer clawlink/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(readFileSync(`${file}-wal`).equals(wal)).toBe(true);
+  });
+
+  it('makes the -wal and -shm of an existing 0644 file 0600 while it is open', () => {
+    open('bot').close();
+    const file = path.join(stateDir, 'bot.sqlite');
+    chmodSync(file, 0o644);
+    const store = open('bot');
+    store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 });
+    for (const each of [file, `${file}-wal`, `${file}-shm`]) expect(mode(each)).toBe(0o600);
+  });
+
+  it('refuses a read-only (0400) state file and does not change its mode', () => {
+    open('bot').close();
+    const file = path.join(stateDir, 'bot.sqlite');
+    chmodSync(file, 0o400);
+    const bytes = readFileSync(file);
+    const error = openError(() => open('bot'));
+    expect(error.file).toBe(file);
+    expect(error.message).toMatch(/is read-only \(mode 0400\)/);
+    expect(error.message).toMatch(/chmod 600/);
+    expect(mode(file)).toBe(0o400);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('gives two account ids that differ only in a lone surrogate two separate stores', () => {
+    const a = open('agent\uD800');
+    const b = open('agent\uDC00');
+    expect(a.file).not.toBe(b.file);
+    a.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 });
+    expect(b.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('new');
+    a.close();
+    b.close();
+    // Each file records its own account exactly, so each reopens under its own id only.
+    expect(open('agent\uD800').recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe(
+      'seen',
+    );
+  });
+
+  it('says a store in a read-only directory cannot be written, not that it is damaged', () => {
+    open('bot').close();
+    const file = path.join(stateDir, 'bot.sqlite');
+    const bytes = readFileSync(file);
+    // Root may write anywhere, so when the tests run as root the child runs as nobody.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      chmodSync(root, 0o755);
+      for (const each of [path.join(root, 'nested'), stateDir, file]) chownSync(each, 65534, 65534);
+    }
+    chmodSync(stateDir, 0o500);
+    const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
+    const script = `
+      const { openSqliteStateStore } = await import(${JSON.stringify(moduleUrl)});
+      try {
+        openSqliteStateStore({ accountId: 'bot', stateDir: ${JSON.stringify(stateDir)} }).close();
+        console.log(JSON.stringify({ opened: true }));
+      } catch (error) {
+        console.log(JSON.stringify({ code: error.code, message: error.message }));
+      }`;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      {
+        encoding: 'utf8',
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+        env: { PATH: process.env.PATH, TSX_TSCONFIG_PATH: undefined },
+      },
+    );
+    chmodSync(stateDir, 0o700);
+    expect(child.stderr).toBe('');
+    const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
+      code?: string;
+      message?: string;
+    };
+    expect(outcome.code).toBe('STATE_STORE_ERROR');
+    expect(outcome.message).toMatch(/cannot be written/);
+    expect(outcome.message).toMatch(/not damaged/);
+    expect(outcome.message).toMatch(/stateDir/);
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 

@@ -70,4 +70,14 @@ describe('stateFileName', () => {
     expect(new Set(names).size).toBe(ids.length);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(64 + '.sqlite'.length);
   });
+
+  it('tells apart ids that differ only in lone surrogates (UTF-8 would make both U+FFFD)', () => {
+    const ids = ['agent\uD800', 'agent\uDC00', 'agent\uFFFD', 'agent\uDC00\uD800'];
+    expect(new Set(ids.map(stateFileName)).size).toBe(ids.length);
+  });
+
+  it('keeps the names of well-formed ids as they were', () => {
+    expect(stateFileName('Bot')).toBe('bot~41e35ba1a1fd8b4c.sqlite');
+    expect(stateFileName('ünï 🦀')).toMatch(/^uni~/);
+  });
 });

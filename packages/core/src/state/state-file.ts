@@ -43,12 +43,27 @@ export function defaultStateDir(environment: StateDirEnvironment = {}): string {
 const PLAIN_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/;
 const SLUG_LENGTH = 40;
+// With the `u` flag a surrogate pair is one code point, so this matches lone surrogates only.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * The bytes an account id is hashed from. UTF-8 for a well-formed id; UTF-8 cannot encode a
+ * lone surrogate (it becomes U+FFFD, so `'\uD800'` and `'\uDC00'` would share a name), so an
+ * id that is not well-formed is hashed from its UTF-16 code units instead, behind a prefix
+ * that keeps it apart from every well-formed id.
+ */
+function idBytes(accountId: string): Buffer {
+  if (!LONE_SURROGATE.test(accountId)) return Buffer.from(accountId, 'utf8');
+  return Buffer.concat([Buffer.from('utf-16le\0', 'latin1'), Buffer.from(accountId, 'utf16le')]);
+}
 
 /**
  * The state file name of an account: `<accountId>.sqlite` when the id is plain (lowercase
  * letters, digits, `.`, `_`, `-`, at most 64 characters), else `<slug>~<hash>.sqlite` where
- * the hash is the first 16 hex digits of the id's SHA-256. Never contains a path separator,
- * and distinct ids always give distinct names.
+ * the hash is the first 16 hex digits of the SHA-256 of the id's UTF-8 (of its UTF-16 code
+ * units when the id has a lone surrogate). Never contains a path separator, and distinct ids
+ * give distinct names (a JavaScript string's code units are all hashed, so two ids differing
+ * only in lone surrogates differ too).
  */
 export function stateFileName(accountId: string): string {
   if (PLAIN_ID.test(accountId) && !WINDOWS_RESERVED.test(accountId)) {
@@ -63,6 +78,6 @@ export function stateFileName(accountId: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, SLUG_LENGTH)
       .replace(/-+$/, '') || 'account';
-  const hash = createHash('sha256').update(accountId, 'utf8').digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(idBytes(accountId)).digest('hex').slice(0, 16);
   return `${slug}~${hash}.sqlite`;
 }
