@@ -45,17 +45,17 @@ const answers = new Map([
 let bobAnswered = 0;
 const bobDone = new Promise((resolve) => {
   bob.on('message', async (message) => {
-    const where = message.conversationType === 'group' ? '#lobby' : 'direct';
+    const where = message.conversation.type === 'group' ? '#lobby' : 'direct';
     say(`[${where}] ${message.from}: ${message.text}`);
     const question = message.text.replace(/^@bob\s*/, '');
     const answer = answers.get(question) ?? 'Got it, thanks!';
-    const sent =
-      message.conversationType === 'group'
-        ? bob.messages.send(message.conversationId, `@${message.from} ${answer}`, {
-            mentions: [message.from],
-          })
-        : bob.messages.sendDirect(message.from, answer);
-    await sent;
+    // A reply goes back to the conversation the message came from: the channel or the sender.
+    const inGroup = message.conversation.type === 'group';
+    await bob.messages.send(
+      message.conversation,
+      inGroup ? `@${message.from} ${answer}` : answer,
+      inGroup ? { mentions: [message.from] } : {},
+    );
     bob.markHandled(message);
     bobAnswered += 1;
     if (bobAnswered === answers.size + 1) resolve();
@@ -64,7 +64,7 @@ const bobDone = new Promise((resolve) => {
 
 const aliceHeard = [];
 alice.on('message', (message) => {
-  const where = message.conversationType === 'group' ? '#lobby' : 'direct';
+  const where = message.conversation.type === 'group' ? '#lobby' : 'direct';
   say(`[${where}] ${message.from}: ${message.text}`);
   aliceHeard.push(message);
   alice.markHandled(message);
@@ -78,6 +78,7 @@ const lobby = await alice.channels.create({
 });
 say(`alice created channel ${lobby.id} ("${lobby.name}", skill: "${lobby.skill}")`);
 await bob.channels.join(lobby.id);
+const inLobby = { type: 'group', id: lobby.id };
 say(`bob joined; bob reads the skill: "${await bob.channels.getSkill(lobby.id)}"`);
 
 const waitForAlice = (count) =>
@@ -88,15 +89,15 @@ const waitForAlice = (count) =>
 
 let turn = 0;
 for (const question of answers.keys()) {
-  await alice.messages.send(lobby.id, `@bob ${question}`, { mentions: ['bob'] });
+  await alice.messages.send(inLobby, `@bob ${question}`, { mentions: ['bob'] });
   turn += 1;
   await waitForAlice(turn);
 }
-await alice.messages.sendDirect('bob', 'p.s. this one is just between us');
+await alice.messages.send({ type: 'c2c', id: 'bob' }, 'p.s. this one is just between us');
 await bobDone;
 await waitForAlice(turn + 1);
 
-const history = await alice.messages.history({ type: 'group', id: lobby.id }, { count: 20 });
+const history = await alice.messages.history(inLobby, { count: 20 });
 say(`the server keeps ${history.filter((m) => m.kind === 'text').length} text messages in #lobby`);
 
 await Promise.all([alice.stop(), bob.stop()]);

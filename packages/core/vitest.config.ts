@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@clawlink/emulator': src('emulator'),
+      '@clawlink/tim-facts': src('tim-facts'),
       '@clawlink/usersig': src('usersig'),
     },
   },

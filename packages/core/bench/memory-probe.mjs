@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccountRuntime, createTimClient, createUserSig } from '@clawlink/core';
+import { createAccountRuntime } from '@clawlink/core';
+import { createTimClient } from '@clawlink/core/tim';
+import { createUserSig } from '@clawlink/usersig';
 import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
 
 const [mode, countText, wsUrl] = process.argv.slice(2);

@@ -4,12 +4,9 @@
 //   node --expose-gc bench/run.mjs [--rounds 15] [--accounts 50]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  createAccountRuntime,
-  createMemoryStateStore,
-  createTimClient,
-  createUserSig,
-} from '@clawlink/core';
+import { createAccountRuntime, createMemoryStateStore } from '@clawlink/core';
+import { createTimClient } from '@clawlink/core/tim';
+import { createUserSig } from '@clawlink/usersig';
 import { median, SDK_APP_ID, SECRET_KEY, startEmulatorProcess } from './support.mjs';
 
 const arg = (name, fallback) => {

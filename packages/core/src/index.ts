@@ -1,13 +1,6 @@
-// Errors
+// @clawlink/core: the API for application code. The low-level TIM client is in
+// `@clawlink/core/tim`; test helpers are in `@clawlink/core/testing`.
 
-// UserSig
-export {
-  checkUserId,
-  createUserSig,
-  decodeUserSig,
-  type UserSigFields,
-  verifyUserSig,
-} from '@clawlink/usersig';
 // Configuration
 export {
   type AccountConfig,
@@ -15,14 +8,15 @@ export {
   accountConfigSchema,
   parseAccountConfig,
 } from './config/account-config.js';
-// Credentials
-export { type BackoffOptions, backoffDelay } from './credentials/backoff.js';
+// Conversations
 export {
-  CredentialManager,
-  type CredentialManagerOptions,
-  createCredentialManager,
-} from './credentials/credential-manager.js';
+  type ConversationRef,
+  conversationKey,
+  parseConversationKey,
+} from './conversation/conversation-ref.js';
+// Credentials
 export type { CredentialSource, TimCredentials } from './credentials/credential-source.js';
+// Errors
 export {
   ClawlinkError,
   type ClawlinkErrorCode,
@@ -34,12 +28,11 @@ export {
   type CredentialErrorOptions,
   type CredentialErrorReason,
 } from './errors/credential-error.js';
-export { StateStoreError } from './errors/state-store-error.js';
+export { StateStoreError, type StateStoreErrorOptions } from './errors/state-store-error.js';
 export { TimError, type TimErrorOptions } from './errors/tim-error.js';
 // Logging
 export { type ConsoleLoggerOptions, createConsoleLogger } from './logging/console-logger.js';
 export { type Logger, type LogLevel, silentLogger } from './logging/logger.js';
-export { isSecretKey, REDACTED, redact, redactString } from './logging/redact.js';
 export { redactingLogger } from './logging/redacting-logger.js';
 // Runtime
 export {
@@ -56,58 +49,49 @@ export {
   type InboundMessage,
 } from './runtime/account-runtime.js';
 export type { AccountState, AccountStatus, AccountStatusReason } from './runtime/account-status.js';
-export { ChannelOperations, type OperationContext } from './runtime/channel-operations.js';
-export { type Clock, systemClock, type TimerHandle } from './runtime/clock.js';
-export { MessageOperations } from './runtime/message-operations.js';
+export type { ChannelOperations } from './runtime/channel-operations.js';
+export type { Clock, TimerHandle } from './runtime/clock.js';
+export type { MessageOperations } from './runtime/message-operations.js';
 // State
 export {
   createMemoryStateStore,
   type MemoryStateStoreOptions,
 } from './state/memory-state-store.js';
 export { openSqliteStateStore, type SqliteStateStoreOptions } from './state/sqlite-state-store.js';
-export { defaultStateDir, type StateDirEnvironment, stateFileName } from './state/state-file.js';
 export {
   type CachedChannel,
   type ConversationWatermark,
   DEFAULT_UNHANDLED_RETENTION_MS,
+  type LedgerAdmission,
   type LedgerEntry,
   type LedgerStatus,
+  MAX_FAILURE_REASON_LENGTH,
   type PendingRequest,
   type PendingRequestDirection,
   type PruneLedgerOptions,
   type SeenMessage,
+  type SettledRequest,
+  type SettledRequestOutcome,
+  type SettledRequestStatus,
   type StateStore,
   type Watermark,
   type WatermarkPosition,
 } from './state/state-store.js';
-// TIM
-export {
-  type Channel,
-  type ChannelMember,
-  type ChannelRole,
-  type ChannelSummary,
-  type ChannelType,
-  type CreateChannelOptions,
-  type JoinStatus,
-  SKILL_FIELD_KEY,
+// What channel and message operations take and return
+export type {
+  Channel,
+  ChannelMember,
+  ChannelRole,
+  ChannelSummary,
+  ChannelType,
+  CreateChannelOptions,
+  JoinStatus,
 } from './tim/channels.js';
 export type {
-  ChannelMessageOptions,
-  ConversationRef,
-  DirectMessageContent,
   FetchHistoryOptions,
+  MessageContent,
   SendOptions,
   SentMessage,
 } from './tim/messages.js';
-export {
-  createTimClient,
-  type KickReason,
-  TimClient,
-  type TimClientEvents,
-  type TimClientOptions,
-  type TimClientState,
-  type TimLoginCredentials,
-  type TimNetworkState,
-} from './tim/tim-client.js';
-export { TIM_LIMITS } from './tim/tim-limits.js';
+export type { KickReason } from './tim/tim-client.js';
 export type { TimMessage, TimMessageKind } from './tim/tim-message.js';

@@ -6,13 +6,15 @@ import { checkUserId, createUserSig } from '@clawlink/usersig';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { createDelivery } from './delivery.js';
 import type { EmulatorInternals } from './emulator-internals.js';
-import { contentToWire, createEmulatorState, toPublicMessage } from './emulator-state.js';
+import { createEmulatorState } from './emulator-state.js';
 import { createFaultRegistry } from './faults.js';
 import { createHttpApi } from './http/http-api.js';
 import { createDispatcher } from './protocol/dispatcher.js';
+import { contentToWire } from './protocol/message-content.js';
 import { TIM_CODES, TimCodeError } from './protocol/tim-codes.js';
 import { KICK_TYPES } from './protocol/wire.js';
 import { createSessionRegistry } from './sessions.js';
+import { toPublicMessage } from './state/messages.js';
 import { openStorage } from './storage/open-storage.js';
 import type { EmulatorOptions } from './types.js';
 

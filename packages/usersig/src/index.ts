@@ -4,6 +4,8 @@ export {
   createUserSig,
   DEFAULT_USER_SIG_TTL_SECONDS,
   decodeUserSig,
+  MAX_USER_SIG_JSON_BYTES,
+  MAX_USER_SIG_LENGTH,
   type UserSigFields,
   type UserSigRejection,
   type UserSigVerification,

@@ -1,6 +1,13 @@
 import { createRequire } from 'node:module';
+import { createDeflate, deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createUserSig, decodeUserSig, verifyUserSig } from './user-sig.js';
+import {
+  createUserSig,
+  decodeUserSig,
+  MAX_USER_SIG_JSON_BYTES,
+  MAX_USER_SIG_LENGTH,
+  verifyUserSig,
+} from './user-sig.js';
 
 const require = createRequire(import.meta.url);
 // Tencent's own tls-sig-api-v2 package: the reference our implementation must agree with.
@@ -80,7 +87,6 @@ describe('verifyUserSig', () => {
 
   it('refuses a signature whose fields were edited after signing', () => {
     const sig = createUserSig({ ...app, userId: 'alice', expireSeconds: 10 });
-    const { deflateSync, inflateSync } = require('node:zlib') as typeof import('node:zlib');
     const unsafe = sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '=');
     const doc = JSON.parse(inflateSync(Buffer.from(unsafe, 'base64')).toString());
     doc['TLS.expire'] = 999999;
@@ -90,5 +96,57 @@ describe('verifyUserSig', () => {
       .replace(/\//g, '-')
       .replace(/=/g, '_');
     expect(verifyUserSig(tampered, app)).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+});
+
+/** The URL-safe base64 of tls-sig-api-v2 applied to deflated bytes. */
+function encode(deflated: Buffer): string {
+  return deflated.toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
+}
+
+/** A zlib stream that inflates to `megabytes` MB of spaces, built 1 MB at a time. */
+async function deflateBomb(megabytes: number): Promise<Buffer> {
+  const deflate = createDeflate({ level: 9 });
+  const chunks: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve, reject) => deflate.on('end', resolve).on('error', reject));
+  const megabyte = Buffer.alloc(1024 * 1024, ' ');
+  for (let i = 0; i < megabytes; i++) {
+    if (!deflate.write(megabyte)) await new Promise((resolve) => deflate.once('drain', resolve));
+  }
+  deflate.end();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('inflate bombs', () => {
+  it('refuses a 0.5 MB UserSig that inflates to 400 MB by its length, before inflating', async () => {
+    const bomb = encode(await deflateBomb(400));
+    expect(bomb.length).toBeGreaterThan(500_000);
+    const result = verifyUserSig(bomb, app);
+    expect(result).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(result.ok || result.detail).toMatch(
+      new RegExp(`${bomb.length} characters.*at most ${MAX_USER_SIG_LENGTH}`),
+    );
+    expect(decodeUserSig(bomb)).toBeUndefined();
+  });
+
+  it('refuses a short UserSig whose JSON inflates past the cap', async () => {
+    const bomb = encode(await deflateBomb(2));
+    expect(bomb.length).toBeLessThanOrEqual(MAX_USER_SIG_LENGTH);
+    const result = verifyUserSig(bomb, app);
+    expect(result).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(result.ok || result.detail).toMatch(
+      new RegExp(`inflates to more than ${MAX_USER_SIG_JSON_BYTES} bytes`),
+    );
+  });
+
+  it('refuses a correctly signed UserSig padded past the JSON cap', () => {
+    const sig = createUserSig({ ...app, userId: 'alice' });
+    const unsafe = sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '=');
+    const json = inflateSync(Buffer.from(unsafe, 'base64')).toString();
+    const padded = encode(deflateSync(Buffer.from(json + ' '.repeat(MAX_USER_SIG_JSON_BYTES))));
+    expect(verifyUserSig(encode(deflateSync(Buffer.from(`${json}   `))), app).ok).toBe(true);
+    expect(verifyUserSig(padded, app)).toMatchObject({ ok: false, reason: 'malformed' });
   });
 });

@@ -4,6 +4,19 @@ import { deflateSync, inflateSync } from 'node:zlib';
 /** TIM's default UserSig validity: 180 days, in seconds. */
 export const DEFAULT_USER_SIG_TTL_SECONDS = 180 * 24 * 60 * 60;
 
+/**
+ * The longest UserSig text accepted, in characters. A real tls-sig-api-v2 UserSig is 200-400
+ * characters; longer text is refused as `malformed` before it is decoded.
+ */
+export const MAX_USER_SIG_LENGTH = 4096;
+
+/**
+ * The most bytes a UserSig's JSON may inflate to. A real one is well under 1 KB; inflating
+ * stops at this cap (zlib's `maxOutputLength`), so a deflate bomb costs at most this much memory
+ * and is refused as `malformed`.
+ */
+export const MAX_USER_SIG_JSON_BYTES = 16 * 1024;
+
 /** What is needed to sign a UserSig for one user of one TIM application. */
 export interface CreateUserSigOptions {
   /** The TIM application's SDKAppID. */
@@ -109,11 +122,25 @@ interface RawDoc {
 
 function parse(userSig: string): RawDoc | string {
   if (typeof userSig !== 'string' || userSig.length === 0) return 'empty UserSig';
+  if (userSig.length > MAX_USER_SIG_LENGTH) {
+    return `UserSig is ${userSig.length} characters, but a tls-sig-api-v2 UserSig has at most ${MAX_USER_SIG_LENGTH} (a real one is 200-400); pass the UserSig itself`;
+  }
+  let inflated: Buffer;
+  try {
+    inflated = inflateSync(Buffer.from(fromUrlSafe(userSig), 'base64'), {
+      maxOutputLength: MAX_USER_SIG_JSON_BYTES,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return `UserSig inflates to more than ${MAX_USER_SIG_JSON_BYTES} bytes (a real one is under 1 KB); refused without inflating the rest`;
+    }
+    return 'not a tls-sig-api-v2 UserSig (cannot be inflated)';
+  }
   let json: unknown;
   try {
-    json = JSON.parse(inflateSync(Buffer.from(fromUrlSafe(userSig), 'base64')).toString('utf8'));
+    json = JSON.parse(inflated.toString('utf8'));
   } catch {
-    return 'not a tls-sig-api-v2 UserSig (cannot be inflated as JSON)';
+    return 'not a tls-sig-api-v2 UserSig (its inflated body is not JSON)';
   }
   if (typeof json !== 'object' || json === null) return 'UserSig body is not an object';
   const doc = json as Record<string, unknown>;
@@ -142,7 +169,8 @@ function parse(userSig: string): RawDoc | string {
 
 /**
  * Reads the identity and validity fields of a UserSig without checking its signature.
- * Returns `undefined` when the text is not a tls-sig-api-v2 UserSig.
+ * Returns `undefined` when the text is not a tls-sig-api-v2 UserSig, including text longer than
+ * {@link MAX_USER_SIG_LENGTH} or inflating past {@link MAX_USER_SIG_JSON_BYTES}.
  */
 export function decodeUserSig(userSig: string): UserSigFields | undefined {
   const parsed = parse(userSig);
@@ -151,7 +179,9 @@ export function decodeUserSig(userSig: string): UserSigFields | undefined {
 
 /**
  * Verifies a UserSig against an application's secret key, as TIM's login does: the format,
- * the SDKAppID, the HMAC and the expiry, in that order.
+ * the SDKAppID, the HMAC and the expiry, in that order. Text longer than
+ * {@link MAX_USER_SIG_LENGTH} or inflating past {@link MAX_USER_SIG_JSON_BYTES} is refused as
+ * `malformed` (the detail says which cap) without being inflated in full.
  */
 export function verifyUserSig(userSig: string, options: VerifyUserSigOptions): UserSigVerification {
   const parsed = parse(userSig);

@@ -41,7 +41,28 @@ describe('parseAccountConfig', () => {
       onKicked: 'stop',
       reconnect: { initialDelayMs: 1000, maxDelayMs: 60_000 },
       credentialRetry: { initialDelayMs: 2000, maxDelayMs: 300_000 },
+      groups: { requireMention: true, mentionAll: false, allow: ['*'], deny: [], channels: {} },
+      direct: { enabled: true, allowFrom: ['*'] },
+      debounce: { windowMs: 300, maxBatch: 20 },
+      catchUp: { maxAgeMs: 3_600_000, maxMessages: 50 },
+      dispatch: { concurrency: 4, timeoutMs: 120_000, maxAttempts: 3 },
+      replies: { mentionSender: true, quote: true, mentionText: '@{nick} ' },
+      stream: { intervalMs: 500 },
+      agentRequests: { allowFrom: [], timeoutMs: 300_000 },
     });
+  });
+
+  it('names the pipeline and agent-request fields in its errors', () => {
+    expect(() =>
+      parseAccountConfig({
+        accountId: 'a',
+        credentials: { kind: 'static', sdkAppId: 1400000000, userId: 'bot', userSig: USER_SIG },
+        groups: { requireMention: 'yes', nope: 1 },
+        agentRequests: { allowFrom: 'everyone' },
+      }),
+    ).toThrow(
+      /groups\.requireMention[\s\S]*groups\.nope[\s\S]*requireMention, mentionAll[\s\S]*agentRequests\.allowFrom/,
+    );
   });
 
   it('accepts static and secretKey accounts with every optional field', () => {

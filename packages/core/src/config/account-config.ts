@@ -1,6 +1,8 @@
 import { checkUserId } from '@clawlink/usersig';
 import { z } from 'zod';
+import { agentRequestsConfigSchema } from '../agents/agent-requests-config.js';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
+import { pipelineConfigSchema } from '../pipeline/pipeline-config.js';
 
 // Every message says what to write. None may include the input value: a field can hold a
 // secret (apiKey, userSig, secretKey), so messages are built from the field alone.
@@ -34,10 +36,14 @@ const USER_ID = z
     }
   });
 
-const delays = (defaults: { initialDelayMs: number; maxDelayMs: number }) =>
+const delays = <Extra extends z.ZodRawShape = Record<never, never>>(
+  defaults: { initialDelayMs: number; maxDelayMs: number },
+  extra?: Extra,
+) =>
   z
     .strictObject(
       {
+        ...(extra as Extra),
         initialDelayMs: positiveInteger(
           `the first delay in milliseconds, a positive integer (default ${defaults.initialDelayMs})`,
         ).default(defaults.initialDelayMs),
@@ -52,7 +58,11 @@ const delays = (defaults: { initialDelayMs: number; maxDelayMs: number }) =>
       },
     )
     .superRefine((value, ctx) => {
-      if (value.maxDelayMs < value.initialDelayMs) {
+      const { initialDelayMs, maxDelayMs } = value as {
+        initialDelayMs: number;
+        maxDelayMs: number;
+      };
+      if (maxDelayMs < initialDelayMs) {
         ctx.addIssue({
           code: 'custom',
           path: ['maxDelayMs'],
@@ -141,8 +151,20 @@ export const accountConfigSchema = z.strictObject({
       ),
     })
     .default('stop'),
-  reconnect: delays({ initialDelayMs: 1000, maxDelayMs: 60_000 }).prefault({}),
+  reconnect: delays(
+    { initialDelayMs: 1000, maxDelayMs: 60_000 },
+    {
+      /** How long the TIM SDK may restore a dropped connection itself before a fresh login. */
+      graceMs: positiveInteger(
+        'how long the TIM SDK may restore a dropped connection on its own before clawlink logs in afresh, in milliseconds: a positive integer (default 20000)',
+      ).optional(),
+    },
+  ).prefault({}),
   credentialRetry: delays({ initialDelayMs: 2000, maxDelayMs: 300_000 }).prefault({}),
+  // The inbound pipeline: groups, direct, debounce, catchUp, dispatch, replies, stream.
+  ...pipelineConfigSchema.shape,
+  /** Agent-to-agent requests: who may ask this agent (default nobody) and how long to wait. */
+  agentRequests: agentRequestsConfigSchema,
 });
 
 /** An account's configuration as written by a user (defaults not yet applied). */
@@ -152,6 +174,16 @@ export type AccountConfigInput = z.input<typeof accountConfigSchema>;
 export type AccountConfig = z.output<typeof accountConfigSchema>;
 
 const DELAY_FIELDS = ['initialDelayMs', 'maxDelayMs'];
+/** The fields of each object-valued section besides the delays, for "unknown field" messages. */
+const SECTION_FIELDS: Record<string, readonly string[]> = {
+  ...Object.fromEntries(
+    Object.entries(pipelineConfigSchema.shape).map(([name, schema]) => [
+      name,
+      Object.keys(schema.unwrap().shape),
+    ]),
+  ),
+  agentRequests: Object.keys(agentRequestsConfigSchema.unwrap().shape),
+};
 const CREDENTIAL_FIELDS: Record<string, readonly string[]> = {
   static: Object.keys(staticCredentials.shape),
   secretKey: Object.keys(secretKeyCredentials.shape),
@@ -166,7 +198,10 @@ function allowedFields(input: unknown, path: readonly PropertyKey[]): readonly s
     const kind = (input as { credentials?: { kind?: unknown } }).credentials?.kind;
     return CREDENTIAL_FIELDS[String(kind)] ?? [];
   }
-  return DELAY_FIELDS;
+  if (head === 'groups' && path[1] === 'channels') return ['requireMention'];
+  const section = SECTION_FIELDS[String(head)];
+  if (section) return section;
+  return head === 'reconnect' ? [...DELAY_FIELDS, 'graceMs'] : DELAY_FIELDS;
 }
 
 function toConfigIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
@@ -196,7 +231,9 @@ function toConfigIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): Co
 
 /**
  * Validates one account's configuration and applies defaults (`onKicked: 'stop'`,
- * `reconnect` 1000..60000 ms, `credentialRetry` 2000..300000 ms). Throws a `ConfigError`
+ * `reconnect` 1000..60000 ms, `credentialRetry` 2000..300000 ms). `reconnect.graceMs` (default
+ * 20000 ms, applied by the runtime) is how long the TIM SDK may restore a dropped connection on
+ * its own before the runtime logs in afresh; the runtime does not wait when the SDK gives up. Throws a `ConfigError`
  * listing every problem with its field path and what to write instead; no message ever
  * contains the value of `apiKey`, `userSig` or `secretKey`.
  */

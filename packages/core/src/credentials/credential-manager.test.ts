@@ -227,6 +227,15 @@ describe('secretKey source', () => {
     expectReason(error, 'invalid');
     expect(error.message).toContain('expireSeconds');
   });
+
+  it('reports a UserID over the limit without echoing it', async () => {
+    const userId = `agent-${'x'.repeat(40)}`;
+    const { m } = manager({ ...source(), userId } as CredentialSource);
+    const error = await failure(m.getCredentials());
+    expectReason(error, 'invalid');
+    expect(error.message).toMatch(/over the 32-byte limit/);
+    expect(error.message).not.toContain(userId.slice(0, 12));
+  });
 });
 
 // ---- exchange, against a local HTTP server ----

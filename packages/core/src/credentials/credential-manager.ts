@@ -1,4 +1,4 @@
-import { createUserSig, decodeUserSig } from '@clawlink/usersig';
+import { checkUserId, createUserSig, decodeUserSig, MAX_USER_ID_BYTES } from '@clawlink/usersig';
 import { CredentialError } from '../errors/credential-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
@@ -292,6 +292,14 @@ export class CredentialManager {
 
   #fromSecretKey(config: Extract<CredentialSource, { kind: 'secretKey' }>): Held {
     const ttlSeconds = config.userSigTtlSeconds ?? DEFAULT_SECRET_KEY_TTL_SECONDS;
+    if (checkUserId(config.userId) !== undefined) {
+      // Named by its problem only: an invalid value is never echoed (it may be anything).
+      const bytes = typeof config.userId === 'string' ? Buffer.byteLength(config.userId) : 0;
+      throw new CredentialError(
+        'invalid',
+        `Cannot sign a UserSig: the \`secretKey\` source's userId is not a valid TIM UserID (${bytes > MAX_USER_ID_BYTES ? `${bytes} bytes, over the ${MAX_USER_ID_BYTES}-byte limit` : 'it must be a non-empty string without spaces or control characters, not a reserved name'}). Configure the agent's TIM UserID.`,
+      );
+    }
     // TIM's issue time has second precision: sign at a later second than any refused UserSig
     // (at most one second ahead of the clock) rather than sleeping.
     const issueSecond = Math.max(Math.floor(this.#now() / 1000), this.#minIssueSecond);

@@ -1,4 +1,5 @@
 import type { CredentialErrorReason } from '../errors/credential-error.js';
+import { redactString } from '../logging/redact.js';
 import type { TimCredentials } from './credential-source.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -216,7 +217,7 @@ function parseErrorBody(text: string): ErrorBody {
 
 /** A server's text, shortened and with the apiKey cut out should the server have echoed it. */
 function sanitise(text: string, apiKey: string): string {
-  const cut = apiKey === '' ? text : text.split(apiKey).join('[redacted]');
+  const cut = redactString(text, [apiKey]);
   return cut.length > MAX_SERVER_MESSAGE_CHARS ? `${cut.slice(0, MAX_SERVER_MESSAGE_CHARS)}…` : cut;
 }
 

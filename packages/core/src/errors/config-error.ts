@@ -16,6 +16,7 @@ export class ConfigError extends ClawlinkError {
   /** @internal */
   readonly [MARKER] = true;
 
+  /** Builds the error from what was refused (`subject`) and every problem found. */
   constructor(subject: string, issues: readonly ConfigIssue[]) {
     const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n');
     super('CONFIG_INVALID', `Invalid ${subject}:\n${lines}`);
@@ -23,6 +24,7 @@ export class ConfigError extends ClawlinkError {
     this.issues = issues;
   }
 
+  /** True for a `ConfigError`, whichever copy of the package created it. */
   static override isInstance(error: unknown): error is ConfigError {
     return typeof error === 'object' && error !== null && MARKER in error;
   }

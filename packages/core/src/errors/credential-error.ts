@@ -17,37 +17,41 @@ export type CredentialErrorReason =
   | 'invalid'
   | 'unreachable';
 
-/** Options for {@link CredentialError}. */
-export interface CredentialErrorOptions extends ClawlinkErrorOptions {
-  /** When to try again, in milliseconds, where the reason allows a retry. */
-  retryAfterMs?: number;
-}
+/** Options for {@link CredentialError}; `retryable` follows from the reason. */
+export type CredentialErrorOptions = Omit<ClawlinkErrorOptions, 'retryable'>;
 
-/** TIM credentials could not be obtained. The message never contains a secret. */
+/** Reasons after which trying again later can succeed without a person changing something. */
+const RETRYABLE_REASONS: ReadonlySet<CredentialErrorReason> = new Set([
+  'cooldown',
+  'unreachable',
+  'unclaimed',
+]);
+
+/**
+ * TIM credentials could not be obtained. The message never contains a secret. `retryable` is
+ * true for `cooldown`, `unreachable` and `unclaimed`; `retryAfterMs` is set when known.
+ */
 export class CredentialError extends ClawlinkError {
+  /** Why credentials are not available. */
   readonly reason: CredentialErrorReason;
-  readonly retryAfterMs: number | undefined;
   /** @internal */
   readonly [MARKER] = true;
 
+  /** Builds the error; `options.retryAfterMs` says when to try again, where it is known. */
   constructor(
     reason: CredentialErrorReason,
     message: string,
     options: CredentialErrorOptions = {},
   ) {
-    super('CREDENTIALS_UNAVAILABLE', message, options);
+    super('CREDENTIALS_UNAVAILABLE', message, {
+      ...options,
+      retryable: RETRYABLE_REASONS.has(reason),
+    });
     this.name = 'CredentialError';
     this.reason = reason;
-    this.retryAfterMs = options.retryAfterMs;
   }
 
-  /** Whether trying again later can succeed without a person changing something. */
-  get retryable(): boolean {
-    return (
-      this.reason === 'cooldown' || this.reason === 'unreachable' || this.reason === 'unclaimed'
-    );
-  }
-
+  /** True for a `CredentialError`, whichever copy of the package created it. */
   static override isInstance(error: unknown): error is CredentialError {
     return typeof error === 'object' && error !== null && MARKER in error;
   }

@@ -22,6 +22,7 @@ export class TimError extends ClawlinkError {
   /** @internal */
   readonly [MARKER] = true;
 
+  /** Builds the error; `options` add TIM's code, the operation and the retry advice. */
   constructor(code: ClawlinkErrorCode, message: string, options: TimErrorOptions = {}) {
     super(code, message, options);
     this.name = 'TimError';
@@ -29,6 +30,7 @@ export class TimError extends ClawlinkError {
     this.operation = options.operation;
   }
 
+  /** True for a `TimError`, whichever copy of the package created it. */
   static override isInstance(error: unknown): error is TimError {
     return typeof error === 'object' && error !== null && MARKER in error;
   }

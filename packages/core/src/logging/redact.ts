@@ -35,11 +35,15 @@ const SECRET_ASSIGNMENT_PATTERN =
   /\b((?:[A-Za-z0-9_-]*(?:api[-_]?key|user[-_]?sig|secret[-_]?key|secret|a2[-_]?key|password|passwd|token|authorization|cookie)|a2)["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic)\s+)?[^\s"'&,;}]+/gi;
 
 /**
- * Replaces secrets inside free text: anything that looks like a UserSig, and the value of
- * `key=value` / `"key": "value"` pairs whose key names a secret.
+ * Replaces secrets inside free text: every occurrence of the `known` secrets (e.g. the UserSig
+ * or API key in use), anything that looks like a UserSig, and the value of `key=value` /
+ * `"key": "value"` pairs whose key names a secret. The one redaction of free text in clawlink:
+ * the logger, TIM's error text and the credential exchange's answers all go through it.
  */
-export function redactString(text: string): string {
-  return text
+export function redactString(text: string, known: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const secret of known) if (secret) out = out.split(secret).join(REDACTED);
+  return out
     .replace(USER_SIG_PATTERN, REDACTED)
     .replace(SECRET_ASSIGNMENT_PATTERN, (_match, prefix: string) => `${prefix}${REDACTED}`);
 }

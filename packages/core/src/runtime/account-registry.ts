@@ -56,6 +56,15 @@ export class AccountRegistry extends EventEmitter<AccountRegistryEvents> {
     runtime.on('status', (status) => this.emit('status', status));
     runtime.on('message', (message) => this.emit('message', message));
     runtime.on('kicked', (event) => this.emit('kicked', event));
+    // Forwarded only to a listener: an unhandled `error` event would crash the host.
+    runtime.on('error', (error, detail) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error, detail);
+      else
+        logger?.error(
+          { err: error, ...detail },
+          'account error (the registry has no error listener)',
+        );
+    });
     return runtime;
   }
 

@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conversationKey } from '../conversation/conversation-ref.js';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { CredentialError } from '../errors/credential-error.js';
+import type { Logger } from '../logging/logger.js';
+import { createRecordingLogger } from '../testing/recording-logger.js';
+import { waitUntil } from '../tim/test-support.js';
 import { createTimClient, type TimClient } from '../tim/tim-client.js';
 import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
 import type { AccountState, AccountStatus } from './account-status.js';
+import type { Clock } from './clock.js';
+import { manualClock } from './manual-clock.js';
 
 const SDK_APP_ID = 1400000100;
 const SECRET_KEY = 'runtime-test-secret';
@@ -26,6 +32,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  emulator.clearFaults();
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
   await Promise.all(clients.splice(0).map((c) => c.destroy()));
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
@@ -36,8 +43,15 @@ function freshStateDir(): string {
   return stateDir;
 }
 
-function secretKeyRuntime(userId: string, extra: Record<string, unknown> = {}): AccountRuntime {
+function secretKeyRuntime(
+  userId: string,
+  extra: Record<string, unknown> = {},
+  clock?: Clock,
+  logger?: Logger,
+): AccountRuntime {
   const runtime = createAccountRuntime({
+    ...(clock ? { clock } : {}),
+    ...(logger ? { logger } : {}),
     config: {
       accountId: userId,
       server: emulator.wsUrl,
@@ -278,9 +292,87 @@ describe('AccountRuntime', () => {
     const again = secretKeyRuntime('ledger_alice');
     await again.start();
     expect(again.store.getLedgerEntry(message.id)).toMatchObject({ status: 'handled' });
-    expect(again.store.getWatermark(message.ledgerConversationId)).toMatchObject({
+    expect(again.store.getWatermark(conversationKey(message.conversation))).toMatchObject({
       messageId: message.id,
     });
+  });
+
+  it('stop() cuts a login the server does not answer, and start() and waiting operations end at once', async () => {
+    freshStateDir();
+    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 120_000 });
+    // A clock that never fires: only stop() can end this login (its timeout is 30 s).
+    const logger = createRecordingLogger();
+    const runtime = secretKeyRuntime('hang_alice', {}, manualClock(), logger);
+    const started = runtime.start();
+    const waiting = runtime.ensureConnected().catch((e: unknown) => e);
+    // The TIM client is logging in (its socket opens; the server holds the login back).
+    await waitUntil(() =>
+      logger.lines.some((line) => (line.obj as { to?: string } | undefined)?.to === 'connecting'),
+    );
+    await runtime.stop();
+    await started;
+    expect(await waiting).toSatisfy((e) => ClawlinkError.isInstance(e) && e.code === 'STOPPED');
+    expect(runtime.status().state).toBe('stopped');
+  });
+
+  it('logs in again at once when TIM gives up on a second drop right after a reconnect', async () => {
+    freshStateDir();
+    // A clock that never fires: no grace period or retry timer can bring the account back.
+    const runtime = secretKeyRuntime(
+      'redrop_alice',
+      { reconnect: { graceMs: 20_000 } },
+      manualClock(),
+    );
+    await runtime.start();
+    emulator.createUser('redrop_bob');
+    const received = new Promise((resolve) => runtime.once('message', resolve));
+
+    emulator.dropConnections('redrop_alice');
+    await waitForState(runtime, 'reconnecting');
+    await waitForState(runtime, 'connected');
+    // Within a second of the reconnect: the SDK gives up on this socket for good.
+    emulator.dropConnections('redrop_alice');
+    const reconnecting = await waitForState(runtime, 'reconnecting');
+    expect(reconnecting.reason).toBe('network');
+    await waitForState(runtime, 'connected');
+    await runtime.channels.list();
+    emulator.postC2CMessage({ from: 'redrop_bob', to: 'redrop_alice', content: { text: 'back?' } });
+    await expect(received).resolves.toMatchObject({ text: 'back?', from: 'redrop_bob' });
+  });
+
+  it('goes reconnecting as soon as an operation meets an expired UserSig, and says to retry', async () => {
+    freshStateDir();
+    const runtime = secretKeyRuntime('sigop_alice');
+    await runtime.start();
+    emulator.expireUserSig('sigop_alice');
+    const error = await runtime.channels.list().catch((e: unknown) => e);
+    expect(error).toSatisfy((e) => ClawlinkError.isInstance(e) && e.code === 'NOT_CONNECTED');
+    expect((error as Error).message).toMatch(/retry/i);
+    expect((error as Error).message).not.toMatch(/log in again/i);
+    expect(['reconnecting', 'connected']).toContain(runtime.status().state);
+    if (runtime.status().state === 'reconnecting') {
+      expect(runtime.status().reason).toBe('credential_expired');
+    }
+    await waitForState(runtime, 'connected');
+    expect(await runtime.channels.list()).toEqual([]);
+  });
+
+  it('keeps retrying a secretKey account with fresh UserSigs after two expired ones in a row', async () => {
+    freshStateDir();
+    // A clock 5 s behind: every UserSig it signs is older than the expiry mark below.
+    const clock = manualClock(Date.now() - 5_000);
+    const runtime = secretKeyRuntime('twice_alice', {}, clock);
+    emulator.createUser('twice_alice');
+    emulator.expireUserSig('twice_alice');
+    await runtime.start();
+    expect(runtime.status()).toMatchObject({
+      state: 'reconnecting',
+      reason: 'credential_expired',
+    });
+    expect(runtime.status().retryAt).toBeGreaterThan(clock.now());
+    const connected = waitForState(runtime, 'connected');
+    clock.advance(60_000);
+    await connected;
   });
 
   it('is stopped idempotently and refuses operations afterwards', async () => {

@@ -1,6 +1,8 @@
-import { EventEmitter } from 'node:events';
+import { captureRejectionSymbol, EventEmitter } from 'node:events';
+import { type AgentRequests, createAgentRequests } from '../agents/agent-requests.js';
+import { isAgentEnvelope } from '../agents/envelope.js';
 import { type AccountConfig, parseAccountConfig } from '../config/account-config.js';
-import { backoffDelay } from '../credentials/backoff.js';
+import { conversationKey } from '../conversation/conversation-ref.js';
 import {
   type CredentialManager,
   createCredentialManager,
@@ -8,29 +10,42 @@ import {
 } from '../credentials/credential-manager.js';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { CredentialError } from '../errors/credential-error.js';
+import { StateStoreError } from '../errors/state-store-error.js';
 import { TimError } from '../errors/tim-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
+import type { Dispatch } from '../pipeline/inbound-event.js';
+import type { InboundPipeline } from '../pipeline/inbound-pipeline.js';
+import { createPipelineMetrics, type PipelineMetricsSnapshot } from '../pipeline/metrics.js';
+import { mergePipelineConfig, type PipelineConfigInput } from '../pipeline/pipeline-config.js';
 import { openSqliteStateStore } from '../state/sqlite-state-store.js';
-import type { StateStore } from '../state/state-store.js';
+import type { LedgerAdmission, StateStore } from '../state/state-store.js';
 import {
   createTimClient,
   type KickReason,
   type TimClient,
   type TimMessage,
 } from '../tim/tim-client.js';
-import type { AccountState, AccountStatus, AccountStatusReason } from './account-status.js';
+import type { AccountStatus } from './account-status.js';
 import { ChannelOperations } from './channel-operations.js';
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
+import { ConnectionSupervisor } from './connection-supervisor.js';
 import { MessageOperations } from './message-operations.js';
+import {
+  createRuntimePipeline,
+  dispatchAgentRequest,
+  runtimeCatchUpSource,
+} from './runtime-pipeline.js';
+import { describeKick, nextStatus, type StatusEvent } from './status-transitions.js';
 
 /** TIM's error code for an expired UserSig. */
 const TIM_USER_SIG_EXPIRED = 70001;
 
 /**
  * How long the TIM SDK may try to restore a dropped connection on its own before the runtime
- * replaces the client and reconnects with its own capped backoff.
+ * replaces the client and logs in afresh (`reconnect.graceMs`). When the SDK gives up sooner
+ * (it does for a socket that closes within a second of opening), the runtime does not wait.
  */
-const SDK_RECONNECT_GRACE_MS = 20_000;
+const DEFAULT_RECONNECT_GRACE_MS = 20_000;
 
 /** Options for {@link createAccountRuntime}. */
 export interface AccountRuntimeOptions {
@@ -44,21 +59,37 @@ export interface AccountRuntimeOptions {
   clock?: Clock;
   /** `fetch` for the credential exchange; defaults to the global one. */
   fetch?: typeof fetch;
+  /**
+   * The host's function that answers inbound messages and agent requests (see `Dispatch`).
+   * With one, the runtime runs the inbound pipeline: ledger, gate, queue, dispatch, replies,
+   * catch-up. Without one, inbound messages are `message` events and `markHandled` is the
+   * host's job. Can also be set later with `setDispatch`.
+   */
+  dispatch?: Dispatch;
 }
 
-/** An inbound message seen for the first time by this account. */
+/** An inbound message from someone else, delivered to this account's `message` listeners. */
 export interface InboundMessage extends TimMessage {
   readonly accountId: string;
-  /** The ledger's conversation key: `group:<groupId>` or `c2c:<userId>`. */
-  readonly ledgerConversationId: string;
 }
 
 /** Events of an {@link AccountRuntime}. */
 export interface AccountRuntimeEvents {
   /** Every change of {@link AccountStatus}. */
   status: [AccountStatus];
-  /** A message from someone else, first time seen (duplicates are dropped by the ledger). */
+  /**
+   * A message from someone else that is not handled yet: the first time it arrives, and again
+   * when TIM delivers it again after it was seen but never handled (e.g. a crash before
+   * `markHandled`). A message in flight in this run, handled or failed is not delivered again.
+   */
   message: [InboundMessage];
+  /**
+   * Something went wrong that the runtime works around but the host should know of: the
+   * state store failed while recording an inbound message (a `StateStoreError`; the message is
+   * delivered anyway), or a `message`/`status`/`kicked` listener threw or rejected. Always
+   * logged too; without an `error` listener it is logged at error level instead of emitted.
+   */
+  error: [error: Error, detail: { accountId: string; messageId?: string }];
   /** The session was taken over by another login or an admin. */
   kicked: [{ accountId: string; reason: KickReason }];
 }
@@ -75,7 +106,6 @@ export interface AccountRuntimeEvents {
  */
 export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   readonly accountId: string;
-  readonly config: AccountConfig;
   /** Channel operations: list, search, get, join, leave, members, create, skill, custom fields. */
   readonly channels: ChannelOperations;
   /** Message operations: send to a channel, send directly to a user, read history. */
@@ -92,18 +122,29 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   #userSigInUse: string | undefined;
   #connecting: Promise<TimClient> | undefined;
   #stopping: Promise<void> | undefined;
-  #failures = 0;
-  readonly #timers = new Map<'retry' | 'refresh' | 'grace', TimerHandle>();
+  /** The retry, refresh and grace timers, and the backoff count. */
+  readonly #supervisor: ConnectionSupervisor;
   /** Set after a kick when `onKicked` is `stop`: no login until `resume()`. */
   #kickedBy: KickReason | undefined;
+  /** Ids of messages delivered in this run and not yet marked handled. */
+  readonly #inFlight = new Set<string>();
+  #config: AccountConfig;
+  #dispatch: Dispatch | undefined;
+  /** The inbound pipeline, while started with a dispatch. */
+  #pipeline: InboundPipeline | undefined;
+  /** Agent-to-agent requests, while started. */
+  #agents: AgentRequests | undefined;
 
   constructor(options: AccountRuntimeOptions) {
-    super();
-    this.config = parseAccountConfig(options.config);
-    this.accountId = this.config.accountId;
+    // A listener's rejected promise is reported (see #report), never an unhandled rejection.
+    super({ captureRejections: true });
+    this.#config = parseAccountConfig(options.config);
+    this.#dispatch = options.dispatch;
+    this.accountId = this.#config.accountId;
     this.#options = options;
     this.#logger = (options.logger ?? silentLogger).child({ accountId: this.accountId });
     this.#clock = options.clock ?? systemClock;
+    this.#supervisor = new ConnectionSupervisor(this.#clock);
     this.#status = { accountId: this.accountId, state: 'stopped', since: this.#clock.now() };
     const context = {
       connect: () => this.ensureConnected(),
@@ -119,6 +160,55 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     return this.#status;
   }
 
+  /** The account's configuration, validated, with defaults applied. */
+  get config(): AccountConfig {
+    return this.#config;
+  }
+
+  /**
+   * Agent-to-agent requests: `request(userId, task, options)`, `pending()`, `result(id)`.
+   * Throws `STOPPED` before `start()`.
+   */
+  get agents(): AgentRequests {
+    if (!this.#agents) throw this.#notStarted();
+    return this.#agents;
+  }
+
+  /**
+   * Attaches the host's dispatch (or replaces it); `undefined` detaches it, after which inbound
+   * messages are `message` events again and nothing is answered or marked handled. Hosts that
+   * build their agent from tools over this runtime attach it once both exist.
+   */
+  setDispatch(dispatch: Dispatch | undefined): void {
+    this.#dispatch = dispatch;
+    if (!dispatch) {
+      const pipeline = this.#pipeline;
+      this.#pipeline = undefined;
+      pipeline?.stop().catch(() => {});
+      return;
+    }
+    if (this.#started && !this.#pipeline) {
+      this.#pipeline = this.#createPipeline();
+      if (this.#client?.isReady) this.#catchUp();
+    }
+  }
+
+  /**
+   * Changes the inbound pipeline's settings (`groups`, `direct`, `debounce`, `catchUp`,
+   * `dispatch`, `replies`, `stream`) while running; the next message sees them. Objects merge
+   * deeply, arrays replace. Throws `ConfigError` listing every problem (nothing changes then).
+   */
+  updateConfig(partial: PipelineConfigInput): void {
+    const { groups, direct, debounce, catchUp, dispatch, replies, stream } = this.#config;
+    const current = { groups, direct, debounce, catchUp, dispatch, replies, stream };
+    this.#config = { ...this.#config, ...mergePipelineConfig(current, partial) };
+  }
+
+  /** The inbound pipeline's counters (all zero without a dispatch). */
+  metrics(): PipelineMetricsSnapshot {
+    return this.#pipeline?.metrics() ?? createPipelineMetrics().snapshot();
+  }
+
   /** The account's state store; throws `STOPPED` before `start()`. */
   get store(): StateStore {
     if (!this.#store) throw this.#notStarted();
@@ -131,10 +221,14 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
    */
   async start(): Promise<void> {
     if (this.#started) return;
-    await this.#stopping;
+    // Synchronous up to the first login when not stopping: an ensureConnected() or stop()
+    // called right after start() then sees the started runtime and its login.
+    if (this.#stopping) await this.#stopping;
+    if (this.#started) return;
     this.#started = true;
     this.#kickedBy = undefined;
-    this.#failures = 0;
+    this.#inFlight.clear();
+    this.#supervisor.resetBackoff();
     try {
       this.#store =
         this.#options.store ??
@@ -143,6 +237,8 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       this.#started = false;
       throw error;
     }
+    this.#agents = this.#createAgents(this.#store);
+    if (this.#dispatch) this.#pipeline = this.#createPipeline();
     this.#credentials = createCredentialManager({
       source: this.config.credentials,
       logger: this.#logger,
@@ -150,7 +246,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       backoff: this.config.credentialRetry,
     });
-    this.#setStatus('connecting');
+    this.#transition({ type: 'start' });
     await this.ensureConnected().catch(() => {
       // Reflected in status(); a retry is scheduled where the reason allows one.
     });
@@ -189,10 +285,11 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
    * Marks an inbound message handled and advances its conversation's watermark, so a restart
    * neither re-delivers it nor catches up before it.
    */
-  markHandled(message: Pick<InboundMessage, 'id' | 'ledgerConversationId' | 'time' | 'seq'>): void {
+  markHandled(message: Pick<InboundMessage, 'id' | 'conversation' | 'time' | 'seq'>): void {
     const store = this.store;
     store.markHandled(message.id);
-    store.advanceWatermark(message.ledgerConversationId, {
+    this.#inFlight.delete(message.id);
+    store.advanceWatermark(conversationKey(message.conversation), {
       time: message.time,
       messageId: message.id,
       ...(message.seq === undefined ? {} : { seq: message.seq }),
@@ -203,10 +300,17 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   stop(): Promise<void> {
     if (!this.#started) return this.#stopping ?? Promise.resolve();
     this.#started = false;
-    this.#clearTimers();
+    this.#supervisor.cancelAll();
     const client = this.#client;
     this.#client = undefined;
+    const pipeline = this.#pipeline;
+    this.#pipeline = undefined;
+    this.#agents?.stop();
+    this.#agents = undefined;
     this.#stopping = (async () => {
+      await pipeline?.stop().catch((error: unknown) => {
+        this.#logger.warn({ err: error }, 'the inbound pipeline did not stop cleanly');
+      });
       await client?.destroy().catch((error: unknown) => {
         this.#logger.warn({ err: error }, 'TIM client did not shut down cleanly');
       });
@@ -214,11 +318,61 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       if (!this.#options.store) this.#store?.close();
       this.#store = undefined;
       this.#credentials = undefined;
-      this.#setStatus('stopped');
+      this.#transition({ type: 'stopped' });
     })().finally(() => {
       this.#stopping = undefined;
     });
     return this.#stopping;
+  }
+
+  /** After every (re)connect: the pipeline catches up on what was missed meanwhile. */
+  #catchUp(): void {
+    this.#pipeline?.catchUp(runtimeCatchUpSource(this)).catch(() => {});
+  }
+
+  #createPipeline(): InboundPipeline {
+    return createRuntimePipeline(this, {
+      dispatch: (event, ctx) => {
+        const dispatch = this.#dispatch;
+        return dispatch ? dispatch(event, ctx) : undefined;
+      },
+      config: () => this.#config,
+      store: () => this.store,
+      clock: this.#clock,
+      logger: this.#logger,
+      onError: (error) => this.#report(error, error.message),
+      isAgentEnvelope: isAgentMessage,
+      onAgentEnvelope: (message) => this.#handleEnvelope(message),
+    });
+  }
+
+  #createAgents(store: StateStore): AgentRequests {
+    return createAgentRequests({
+      store,
+      config: this.#config.agentRequests,
+      clock: this.#clock,
+      logger: this.#logger,
+      sendDirect: (userId, custom) => this.messages.send({ type: 'c2c', id: userId }, { custom }),
+      dispatch: (request, { signal }) => {
+        const dispatch = this.#dispatch;
+        if (!dispatch) {
+          return Promise.reject(
+            new Error('This agent takes no requests right now (it has no dispatch attached).'),
+          );
+        }
+        return dispatchAgentRequest(this, dispatch, request, {
+          signal,
+          logger: this.#logger,
+          now: this.#clock.now(),
+        });
+      },
+    });
+  }
+
+  #handleEnvelope(message: TimMessage): Promise<void> {
+    const agents = this.#agents;
+    if (!agents || !message.custom) return Promise.resolve();
+    return agents.handleEnvelope(message.from, message.custom);
   }
 
   #notStarted(): ClawlinkError {
@@ -229,9 +383,9 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   }
 
   async #connect(): Promise<TimClient> {
-    this.#clearTimer('retry');
+    this.#supervisor.cancel('retry');
     const credentials = this.#credentials!;
-    if (this.#status.state !== 'reconnecting') this.#setStatus('connecting', this.#status.reason);
+    this.#transition({ type: 'connecting' });
     try {
       let creds = await credentials.getCredentials();
       let client: TimClient;
@@ -244,9 +398,10 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
         creds = await credentials.getCredentials();
         client = await this.#login(creds);
       }
-      this.#failures = 0;
-      this.#setStatus('connected', undefined, undefined, creds.userId);
+      this.#supervisor.resetBackoff();
+      this.#transition({ type: 'connected', userId: creds.userId });
       this.#scheduleRefresh();
+      this.#catchUp();
       return client;
     } catch (error) {
       if (!this.#started) {
@@ -265,9 +420,17 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
 
   async #login(creds: TimCredentials): Promise<TimClient> {
     this.#dropClient();
+    // stop() may have run while the credentials were obtained: it had no client to cut then.
+    if (!this.#started) {
+      throw new ClawlinkError(
+        'STOPPED',
+        `Account '${this.accountId}' was stopped while connecting.`,
+      );
+    }
     const client = createTimClient({
       sdkAppId: creds.sdkAppId,
       logger: this.#logger,
+      clock: this.#clock,
       ...(this.config.server ? { server: this.config.server } : {}),
     });
     this.#client = client;
@@ -291,17 +454,30 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
 
   #wire(client: TimClient): void {
     const current = () => this.#client === client && this.#started;
+    /** The SDK's last reported network state, to tell a given-up connection from a retry. */
+    let network: string | undefined;
     client.on('ready', () => {
       if (!current()) return;
-      this.#clearTimer('grace');
-      this.#failures = 0;
-      if (this.#status.state !== 'connected')
-        this.#setStatus('connected', undefined, undefined, client.userId);
+      this.#supervisor.cancel('grace');
+      this.#supervisor.resetBackoff();
+      this.#transition({ type: 'connected', userId: client.userId ?? '' });
+      this.#catchUp();
     });
     client.on('network', ({ state }) => {
-      if (!current() || state === 'connected' || this.#status.state !== 'connected') return;
-      this.#setStatus('reconnecting', 'network', 'The TIM connection was lost; reconnecting.');
-      this.#startGrace(client);
+      network = state;
+      if (!current() || state === 'connected') return;
+      if (this.#status.state === 'connected') {
+        this.#transition({ type: 'network_lost' });
+        this.#startGrace(client);
+      }
+      // tim-js-sdk gives up on a socket that closed within a second of opening: it reports
+      // `disconnected` and, unlike a retry (`disconnected` then at once `connecting`), nothing
+      // follows. Seen from the next turn of the event loop, no fixed wait.
+      if (state === 'disconnected') {
+        setImmediate(() => {
+          if (current() && network === 'disconnected' && !client.isReady) this.#onGaveUp(client);
+        });
+      }
     });
     client.on('credential_expired', () => {
       if (!current()) return;
@@ -309,88 +485,146 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       if (this.#credentials?.cached?.userSig === this.#userSigInUse)
         this.#credentials?.invalidate();
       this.#dropClient();
-      this.#setStatus(
-        'reconnecting',
-        'credential_expired',
-        'The UserSig expired; logging in with a new one.',
-      );
+      this.#transition({ type: 'credential_expired' });
       this.ensureConnected().catch(() => {});
     });
     client.on('kicked', ({ reason }) => {
       if (!current() || reason === 'userSigExpired') return;
+      // The client tears its SDK instance down once the SDK's kick dispatch has returned.
       this.#dropClient();
       this.emit('kicked', { accountId: this.accountId, reason });
-      const detail = `Signed out because ${describeKick(reason)}.`;
-      if (this.config.onKicked === 'reconnect') {
-        this.#setStatus(
-          'reconnecting',
-          'kicked',
-          `${detail} Logging in again (onKicked: "reconnect").`,
-        );
-        this.#scheduleRetry(this.#nextBackoff(this.config.reconnect));
-      } else {
-        this.#kickedBy = reason;
-        this.#setStatus('half-alive', 'kicked', `${detail} Call resume() to log in again.`);
-      }
+      const reconnect = this.config.onKicked === 'reconnect';
+      if (!reconnect) this.#kickedBy = reason;
+      this.#transition({ type: 'kicked', reason, reconnect });
+      if (reconnect) this.#scheduleRetry(this.#supervisor.nextBackoff(this.config.reconnect));
     });
     client.on('message', (message) => {
-      if (current()) this.#ingest(client, message);
+      if (!current()) return;
+      if (this.#pipeline) this.#pipeline.accept(message);
+      else if (isAgentMessage(message)) this.#handleEnvelope(message);
+      else this.#ingest(client, message);
     });
   }
 
   #ingest(client: TimClient, message: TimMessage): void {
     // Own messages (sent from another session) and group tips are not conversation.
     if (message.from === client.userId || message.kind === 'system') return;
-    const ledgerConversationId = `${message.conversationType}:${message.conversationId}`;
-    const isNew = this.#store!.recordSeen({
-      messageId: message.id,
-      conversationId: ledgerConversationId,
-      time: message.time,
-      ...(message.seq === undefined ? {} : { seq: message.seq }),
-    });
-    if (!isNew) return;
-    this.emit('message', { ...message, accountId: this.accountId, ledgerConversationId });
+    const messageId = message.id;
+    let admission: LedgerAdmission;
+    try {
+      admission = this.#store!.recordSeen({
+        messageId,
+        conversationId: conversationKey(message.conversation),
+        time: message.time,
+        ...(message.seq === undefined ? {} : { seq: message.seq }),
+      });
+    } catch (error) {
+      // Never a silent drop: without the ledger the message is delivered (at least once).
+      this.#report(
+        StateStoreError.isInstance(error)
+          ? error
+          : new StateStoreError(
+              `Could not record inbound message '${messageId}' in the ledger; it is delivered anyway.`,
+              { operation: 'recordSeen', file: this.#store?.file, cause: error },
+            ),
+        `could not record inbound message ${messageId} in the ledger; delivering it anyway`,
+        messageId,
+      );
+      admission = 'new';
+    }
+    if (admission === 'handled' || admission === 'failed') {
+      this.#logger.debug({ messageId, status: admission }, 'duplicate inbound message dropped');
+      return;
+    }
+    if (this.#inFlight.has(messageId)) {
+      this.#logger.debug({ messageId }, 'inbound message already in flight; not delivered again');
+      return;
+    }
+    this.#inFlight.add(messageId);
+    try {
+      this.emit('message', { ...message, accountId: this.accountId });
+    } catch (error) {
+      this.#report(error, `a message listener threw for message ${messageId}`, messageId);
+    }
+  }
+
+  /** A listener's promise rejected (`captureRejections`): reported like a thrown error. */
+  override [captureRejectionSymbol]<K>(
+    error: Error,
+    event: keyof AccountRuntimeEvents | K,
+    ...args: K extends keyof AccountRuntimeEvents ? AccountRuntimeEvents[K] : never
+  ): void {
+    const messageId = event === 'message' ? (args[0] as InboundMessage | undefined)?.id : undefined;
+    this.#report(error, `a ${String(event)} listener failed`, messageId);
+  }
+
+  /**
+   * Logs a problem the runtime works around and emits it as an `error` event when someone
+   * listens (an unhandled `error` event would crash the host), else logs it at error level.
+   */
+  #report(error: unknown, what: string, messageId?: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const fields = { err, ...(messageId === undefined ? {} : { messageId }) };
+    if (this.listenerCount('error') === 0) {
+      this.#logger.error(fields, what);
+      return;
+    }
+    this.#logger.warn(fields, what);
+    try {
+      this.emit('error', err, {
+        accountId: this.accountId,
+        ...(messageId === undefined ? {} : { messageId }),
+      });
+    } catch (listenerError) {
+      this.#logger.error({ err: listenerError }, 'an error listener threw');
+    }
   }
 
   #onConnectFailure(error: unknown): void {
     if (CredentialError.isInstance(error)) {
-      this.#setStatus('half-alive', error.reason, error.message);
+      this.#transition({ type: 'credential_failed', reason: error.reason, detail: error.message });
       if (error.retryable) {
-        this.#scheduleRetry(error.retryAfterMs ?? this.#nextBackoff(this.config.credentialRetry));
+        this.#scheduleRetry(
+          error.retryAfterMs ?? this.#supervisor.nextBackoff(this.config.credentialRetry),
+        );
       }
       return;
     }
     if (TimError.isInstance(error) && error.code === 'CREDENTIALS_UNAVAILABLE') {
-      this.#setStatus('half-alive', 'invalid', error.message);
+      // A UserSig refused as expired twice in a row: a source that signs or fetches new ones
+      // can still renew it (e.g. a clock a little behind TIM's): try again with backoff.
+      if (error.timCode === TIM_USER_SIG_EXPIRED && this.#credentials?.source !== 'static') {
+        this.#credentials?.invalidate();
+        this.#transition({ type: 'credential_expired' });
+        this.#scheduleRetry(this.#supervisor.nextBackoff(this.config.reconnect));
+        return;
+      }
+      this.#transition({ type: 'credential_failed', reason: 'invalid', detail: error.message });
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    this.#setStatus(
-      'reconnecting',
-      ClawlinkError.isInstance(error) && error.code === 'TIM_ERROR' ? 'login_failed' : 'network',
-      `Could not log in to TIM: ${message}`,
-    );
-    this.#scheduleRetry(this.#nextBackoff(this.config.reconnect));
-  }
-
-  #nextBackoff(policy: { initialDelayMs: number; maxDelayMs: number }): number {
-    return backoffDelay(this.#failures++, policy);
+    this.#transition({
+      type: 'login_failed',
+      reason:
+        ClawlinkError.isInstance(error) && error.code === 'TIM_ERROR' ? 'login_failed' : 'network',
+      detail: `Could not log in to TIM: ${message}`,
+    });
+    this.#scheduleRetry(this.#supervisor.nextBackoff(this.config.reconnect));
   }
 
   #scheduleRetry(delayMs: number): void {
-    this.#status = { ...this.#status, retryAt: this.#clock.now() + delayMs };
-    this.emit('status', this.#status);
-    this.#setTimer('retry', delayMs, () => {
+    this.#transition({ type: 'retry_scheduled', at: this.#clock.now() + delayMs });
+    this.#supervisor.schedule('retry', delayMs, () => {
       if (this.#started) this.ensureConnected().catch(() => {});
     });
   }
 
   /** Fetches fresh credentials ahead of expiry, so a re-login after expiry is immediate. */
   #scheduleRefresh(): void {
-    this.#clearTimer('refresh');
+    this.#supervisor.cancel('refresh');
     const at = this.#credentials?.refreshAt();
     if (at === undefined) return;
-    this.#setTimer('refresh', Math.max(0, at - this.#clock.now()), () => {
+    this.#supervisor.schedule('refresh', Math.max(0, at - this.#clock.now()), () => {
       this.#credentials
         ?.getCredentials()
         .then(() => this.#scheduleRefresh())
@@ -400,82 +634,76 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     });
   }
 
-  /** Gives the SDK's own reconnect a grace period, then replaces the client. */
+  /** Gives the SDK's own reconnect `reconnect.graceMs`, then replaces the client. */
   #startGrace(client: TimClient): void {
-    this.#setTimer('grace', SDK_RECONNECT_GRACE_MS, () => {
+    const graceMs = this.config.reconnect.graceMs ?? DEFAULT_RECONNECT_GRACE_MS;
+    this.#supervisor.schedule('grace', graceMs, () => {
       if (this.#client !== client || client.isReady || !this.#started) return;
       this.#logger.warn('TIM did not reconnect on its own; replacing the client');
-      this.#dropClient();
-      this.ensureConnected().catch(() => {});
+      this.#replaceClient();
     });
+  }
+
+  /** The SDK stopped restoring the connection: log in afresh now, not after the grace. */
+  #onGaveUp(client: TimClient): void {
+    this.#logger.warn('TIM gave up restoring the connection; logging in again');
+    this.#transition({ type: 'network_given_up' });
+    if (this.#client === client) this.#replaceClient();
+  }
+
+  #replaceClient(): void {
+    this.#dropClient();
+    this.ensureConnected().catch(() => {});
+  }
+
+  /**
+   * For a state store failure while running (e.g. recording an inbound message): status says
+   * so (`half-alive`, `store_error`), and the connection is dropped so that no message is taken
+   * that cannot be recorded; a login is tried again with the reconnect backoff.
+   */
+  #onStoreError(error: unknown): void {
+    if (!this.#started) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#logger.error({ err: error }, 'The state store failed; pausing the TIM connection');
+    this.#dropClient();
+    this.#transition({
+      type: 'store_error',
+      detail: `The state store failed: ${message}. Retrying; check the state directory (disk space, permissions).`,
+    });
+    this.#scheduleRetry(this.#supervisor.nextBackoff(this.config.reconnect));
   }
 
   #dropClient(): void {
     const client = this.#client;
     if (!client) return;
     this.#client = undefined;
-    this.#clearTimer('grace');
+    this.#supervisor.cancel('grace');
     client.destroy().catch((error: unknown) => {
       this.#logger.debug({ err: error }, 'destroying a replaced TIM client failed');
     });
   }
 
-  #setTimer(which: 'retry' | 'refresh' | 'grace', delayMs: number, fn: () => void): void {
-    this.#clearTimer(which);
-    this.#timers.set(
-      which,
-      this.#clock.setTimeout(() => {
-        this.#timers.delete(which);
-        fn();
-      }, delayMs),
-    );
-  }
-
-  #clearTimer(which: 'retry' | 'refresh' | 'grace'): void {
-    const handle = this.#timers.get(which);
-    if (handle === undefined) return;
-    this.#clock.clearTimeout(handle);
-    this.#timers.delete(which);
-  }
-
-  #clearTimers(): void {
-    for (const which of [...this.#timers.keys()]) this.#clearTimer(which);
-  }
-
-  #setStatus(
-    state: AccountState,
-    reason?: AccountStatusReason,
-    detail?: string,
-    userId: string | undefined = this.#status.userId,
-  ): void {
+  /** Applies `event` to the status ({@link nextStatus}); logs and emits a real change. */
+  #transition(event: StatusEvent): void {
     const previous = this.#status;
-    if (previous.state === state && previous.reason === reason && previous.detail === detail)
-      return;
-    this.#status = {
-      accountId: this.accountId,
-      state,
-      since: this.#clock.now(),
-      ...(reason ? { reason } : {}),
-      ...(detail ? { detail } : {}),
-      ...(userId ? { userId } : {}),
-    };
-    this.#logger.info({ state, reason }, `account ${state}${reason ? ` (${reason})` : ''}`);
-    this.emit('status', this.#status);
+    const next = nextStatus(previous, event, this.#clock.now());
+    if (next === previous) return;
+    this.#status = next;
+    if (next.state !== previous.state || next.reason !== previous.reason) {
+      const { state, reason } = next;
+      this.#logger.info({ state, reason }, `account ${state}${reason ? ` (${reason})` : ''}`);
+    }
+    this.emit('status', next);
   }
 }
 
-function describeKick(reason: KickReason): string {
-  switch (reason) {
-    case 'multipleAccount':
-    case 'multipleDevice':
-      return 'another login of the same TIM user took over the session';
-    case 'kickedByAdmin':
-      return 'an administrator kicked the session';
-    case 'userSigExpired':
-      return 'the UserSig expired';
-    default:
-      return 'TIM ended the session';
-  }
+/** A one-to-one custom message carrying a clawlink agent request or response. */
+function isAgentMessage(message: TimMessage): boolean {
+  return (
+    message.conversation.type === 'c2c' &&
+    message.kind === 'custom' &&
+    isAgentEnvelope(message.custom)
+  );
 }
 
 /** Creates the runtime of one account; call `start()` to open it. */

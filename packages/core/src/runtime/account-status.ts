@@ -3,7 +3,8 @@
  * - `stopped`: not started, or stopped.
  * - `half-alive`: the state store is open but there is no TIM connection, because credentials
  *   are not available (unclaimed agent, cooldown, revoked or invalid credentials) or the
- *   session was taken over by another login. `reason` says which.
+ *   session was taken over by another login, or the state store failed while running
+ *   (`store_error`). `reason` says which.
  * - `connecting`: logging in for the first time (or after half-alive).
  * - `connected`: logged in and ready.
  * - `reconnecting`: the connection was lost or the UserSig expired; coming back on its own.
@@ -20,7 +21,9 @@ export type AccountStatusReason =
   | 'kicked'
   | 'credential_expired'
   | 'network'
-  | 'login_failed';
+  | 'login_failed'
+  /** The state store failed while running; no message is taken until it works again. */
+  | 'store_error';
 
 /** A truthful snapshot of one account; every change is emitted as a `status` event. */
 export interface AccountStatus {

@@ -35,6 +35,7 @@ export interface OperationContext {
 export class ChannelOperations {
   readonly #context: OperationContext;
 
+  /** @internal Made by the account runtime. */
   constructor(context: OperationContext) {
     this.#context = context;
   }
@@ -85,7 +86,7 @@ export class ChannelOperations {
 
   /** Sets the channel's skill; TIM's size limits are checked before anything is sent. */
   async setSkill(channelId: string, skill: string): Promise<void> {
-    await this.setCustomField(channelId, SKILL_FIELD_KEY, skill);
+    await this.#setCustomField('setSkill', channelId, SKILL_FIELD_KEY, skill);
   }
 
   /** One group custom field of the channel, if set. */
@@ -95,7 +96,16 @@ export class ChannelOperations {
 
   /** Sets one group custom field of the channel. */
   async setCustomField(channelId: string, key: string, value: string): Promise<void> {
-    await setCustomField(await this.#context.connect(), channelId, key, value);
+    await this.#setCustomField('setCustomField', channelId, key, value);
+  }
+
+  async #setCustomField(
+    operation: string,
+    channelId: string,
+    key: string,
+    value: string,
+  ): Promise<void> {
+    await setCustomField(await this.#context.connect(), channelId, key, value, { operation });
     const store = this.#context.store();
     const cached = store.getChannel(channelId);
     if (!cached) return;

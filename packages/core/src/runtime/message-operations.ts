@@ -1,44 +1,38 @@
+import type { ConversationRef } from '../conversation/conversation-ref.js';
 import {
-  type ChannelMessageOptions,
-  type ConversationRef,
-  type DirectMessageContent,
   type FetchHistoryOptions,
   fetchHistory,
+  type MessageContent,
   type SendOptions,
   type SentMessage,
-  sendChannelMessage,
-  sendDirectMessage,
+  sendMessage,
 } from '../tim/messages.js';
 import type { TimMessage } from '../tim/tim-message.js';
 import type { OperationContext } from './channel-operations.js';
 
 /**
- * An account's message operations. Each one connects lazily through the account's
- * `ensureConnected()`.
+ * An account's message operations, the same for channels (groups) and direct (C2C) chats.
+ * Each one connects lazily through the account's `ensureConnected()`.
  */
 export class MessageOperations {
   readonly #context: OperationContext;
 
+  /** @internal Made by the account runtime. */
   constructor(context: OperationContext) {
     this.#context = context;
   }
 
-  /** Sends text to a channel, optionally @-mentioning users. */
+  /**
+   * Sends text or custom data to a conversation, e.g.
+   * `send({type: 'group', id: 'team'}, 'hi @bob', {mentions: ['bob']})` or
+   * `send({type: 'c2c', id: 'bob'}, {custom: {data: '{...}'}})`. Mentions are for group text.
+   */
   async send(
-    channelId: string,
-    text: string,
-    options: ChannelMessageOptions = {},
-  ): Promise<SentMessage> {
-    return sendChannelMessage(await this.#context.connect(), channelId, text, options);
-  }
-
-  /** Sends a direct (C2C) message, text or custom data, to a user. */
-  async sendDirect(
-    userId: string,
-    content: DirectMessageContent,
+    conversation: ConversationRef,
+    content: MessageContent,
     options: SendOptions = {},
   ): Promise<SentMessage> {
-    return sendDirectMessage(await this.#context.connect(), userId, content, options);
+    return sendMessage(await this.#context.connect(), conversation, content, options);
   }
 
   /** A conversation's history from the server, oldest first. */

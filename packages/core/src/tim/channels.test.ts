@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createChannel,
   getChannel,
-  getChannelSkill,
   getCustomField,
   getMembers,
   joinChannel,
@@ -11,7 +10,6 @@ import {
   listChannels,
   SKILL_FIELD_KEY,
   searchChannels,
-  setChannelSkill,
   setCustomField,
 } from './channels.js';
 import { failure } from './test-support.js';
@@ -118,9 +116,9 @@ describe('channels', () => {
 
   it('reads and writes the skill and custom fields', async () => {
     const { id } = await createChannel(alice, { name: 'Skills' });
-    expect(await getChannelSkill(alice, id)).toBeUndefined();
-    await setChannelSkill(alice, id, 'Answers questions about the weather');
-    expect(await getChannelSkill(bob, id)).toBe('Answers questions about the weather');
+    expect((await getChannel(alice, id)).skill).toBeUndefined();
+    await setCustomField(alice, id, SKILL_FIELD_KEY, 'Answers questions about the weather');
+    expect((await getChannel(bob, id)).skill).toBe('Answers questions about the weather');
     await setCustomField(alice, id, 'mood', 'sunny');
     expect(await getCustomField(bob, id, 'mood')).toBe('sunny');
     expect(emulator.getGroup(id)?.customFields).toMatchObject({ mood: 'sunny' });
@@ -134,10 +132,11 @@ describe('channels', () => {
 
   it("checks TIM's limits before sending", async () => {
     const { id } = await createChannel(alice, { name: 'Limits', skill: 'ok' });
-    expect(await failure(setChannelSkill(alice, id, 'x'.repeat(513)))).toMatchObject({
-      code: 'TOO_LARGE',
-      operation: 'setChannelSkill',
-    });
+    expect(
+      await failure(
+        setCustomField(alice, id, SKILL_FIELD_KEY, 'x'.repeat(513), { operation: 'setSkill' }),
+      ),
+    ).toMatchObject({ code: 'TOO_LARGE', operation: 'setSkill' });
     // 171 three-byte characters = 513 bytes.
     expect((await failure(setCustomField(alice, id, 'note', '€'.repeat(171)))).code).toBe(
       'TOO_LARGE',
@@ -181,12 +180,14 @@ describe('channels', () => {
       errorCode: 10007,
       userId: 'alice',
     });
-    const denied = await failure(setChannelSkill(alice, id, 'nope'));
+    const denied = await failure(
+      setCustomField(alice, id, SKILL_FIELD_KEY, 'nope', { operation: 'setSkill' }),
+    );
     expect(denied).toMatchObject({
       code: 'PERMISSION_DENIED',
       timCode: 10007,
-      operation: 'setChannelSkill',
+      operation: 'setSkill',
     });
-    expect(denied.message).toMatch(/^setChannelSkill failed: .*join the channel or ask its owner/);
+    expect(denied.message).toMatch(/^setSkill failed: .*join the channel or ask its owner/);
   });
 });

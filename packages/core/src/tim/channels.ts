@@ -1,7 +1,8 @@
+import { TIM_LIMITS } from '@clawlink/tim-facts';
 import { TimError } from '../errors/tim-error.js';
 import type { SdkCustomField, SdkGroup, SdkGroupMember } from './sdk-types.js';
 import type { TimClient } from './tim-client.js';
-import { requireMaxBytes, requireText, TIM_LIMITS, utf8Bytes } from './tim-limits.js';
+import { requireMaxBytes, requireText, utf8Bytes } from './tim-limits.js';
 
 /**
  * The group custom field that holds a channel's skill (what the channel is for, as agents read
@@ -281,26 +282,6 @@ export async function createChannel(
   return getChannel(client, groupId, { customFieldKeys: Object.keys(fields) });
 }
 
-/** The channel's skill ({@link SKILL_FIELD_KEY}), or undefined when none is set. */
-export async function getChannelSkill(
-  client: TimClient,
-  channelId: string,
-): Promise<string | undefined> {
-  return (await getChannel(client, channelId)).skill;
-}
-
-/**
- * Sets the channel's skill (up to 512 bytes; `''` clears it). Public channels let only the
- * owner and admins change it (PERMISSION_DENIED otherwise).
- */
-export async function setChannelSkill(
-  client: TimClient,
-  channelId: string,
-  skill: string,
-): Promise<void> {
-  return writeCustomField('setChannelSkill', client, channelId, SKILL_FIELD_KEY, skill);
-}
-
 /** One group custom field of the channel, or undefined when it is not set. */
 export async function getCustomField(
   client: TimClient,
@@ -311,26 +292,21 @@ export async function getCustomField(
   return (await getChannel(client, channelId, { customFieldKeys: [key] })).customFields[key];
 }
 
-/** Sets one group custom field (key: letters, digits, `_`, up to 16 bytes; value up to 512 bytes). */
+/**
+ * Sets one group custom field (key: letters, digits, `_`, up to 16 bytes; value up to 512
+ * bytes; `''` clears it). Public channels let only the owner and admins change it
+ * (PERMISSION_DENIED otherwise). `operation` names the caller's operation in errors.
+ */
 export async function setCustomField(
   client: TimClient,
   channelId: string,
   key: string,
   value: string,
+  { operation = 'setCustomField' }: { operation?: string } = {},
 ): Promise<void> {
-  return writeCustomField('setCustomField', client, channelId, key, value);
-}
-
-async function writeCustomField(
-  op: string,
-  client: TimClient,
-  channelId: string,
-  key: string,
-  value: string,
-) {
-  const id = requireText(op, 'channelId', channelId);
-  checkCustomField(op, key, value);
-  await client.call(op, (tim) =>
+  const id = requireText(operation, 'channelId', channelId);
+  checkCustomField(operation, key, value);
+  await client.call(operation, (tim) =>
     tim.updateGroupProfile({ groupID: id, groupCustomField: [{ key, value }] }),
   );
 }

@@ -1,7 +1,7 @@
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getChannel } from './channels.js';
-import { fetchHistory, sendChannelMessage, sendDirectMessage } from './messages.js';
+import { fetchHistory, sendMessage } from './messages.js';
 import { failure, waitUntil } from './test-support.js';
 import { createTimClient, type TimClient, type TimMessage } from './tim-client.js';
 
@@ -48,17 +48,21 @@ async function received(
 describe('messages', () => {
   it('sends a group @-message that the other user receives with its mentions', async () => {
     const groupId = await sharedGroup('mentions');
-    const sent = await sendChannelMessage(alice, groupId, '@bob what is the weather?', {
-      mentions: ['bob'],
-      cloudCustomData: '{"k":1}',
-    });
+    const sent = await sendMessage(
+      alice,
+      { type: 'group', id: groupId },
+      '@bob what is the weather?',
+      {
+        mentions: ['bob'],
+        cloudCustomData: '{"k":1}',
+      },
+    );
     expect(sent.messageId).not.toBe('');
     expect(sent.seq).toBeGreaterThan(0);
     expect(sent.time).toBeGreaterThan(Date.now() - 60_000);
     const message = await received('bob', (m) => m.text === '@bob what is the weather?');
     expect(message).toMatchObject({
-      conversationType: 'group',
-      conversationId: groupId,
+      conversation: { type: 'group', id: groupId },
       from: 'alice',
       kind: 'text',
       atUserList: ['bob'],
@@ -67,23 +71,39 @@ describe('messages', () => {
       seq: sent.seq,
     });
 
-    await sendChannelMessage(alice, groupId, 'everyone!', { mentionAll: true });
+    await sendMessage(alice, { type: 'group', id: groupId }, 'everyone!', { mentionAll: true });
     expect((await received('bob', (m) => m.text === 'everyone!')).atAll).toBe(true);
   });
 
+  it('sends custom data to a channel, the same way as to a user', async () => {
+    const groupId = await sharedGroup('custom');
+    await sendMessage(alice, { type: 'group', id: groupId }, { custom: { data: '{"n":1}' } });
+    const message = await received(
+      'bob',
+      (m) => m.kind === 'custom' && m.conversation.id === groupId,
+    );
+    expect(message).toMatchObject({
+      conversation: { type: 'group', id: groupId },
+      custom: { data: '{"n":1}', description: '', extension: '' },
+    });
+  });
+
   it('sends direct text and custom messages both ways', async () => {
-    await sendDirectMessage(alice, 'bob', 'hi bob');
+    await sendMessage(alice, { type: 'c2c', id: 'bob' }, 'hi bob');
     expect(await received('bob', (m) => m.text === 'hi bob')).toMatchObject({
-      conversationType: 'c2c',
-      conversationId: 'alice',
+      conversation: { type: 'c2c', id: 'alice' },
       from: 'alice',
       kind: 'text',
     });
-    await sendDirectMessage(bob, 'alice', {
-      custom: { data: '{"type":"clawlink.request"}', description: 'req' },
-    });
+    await sendMessage(
+      bob,
+      { type: 'c2c', id: 'alice' },
+      {
+        custom: { data: '{"type":"clawlink.request"}', description: 'req' },
+      },
+    );
     const custom = await received('alice', (m) => m.kind === 'custom');
-    expect(custom).toMatchObject({ conversationId: 'bob', from: 'bob' });
+    expect(custom).toMatchObject({ conversation: { type: 'c2c', id: 'bob' }, from: 'bob' });
     expect(custom.custom).toEqual({
       data: '{"type":"clawlink.request"}',
       description: 'req',
@@ -95,46 +115,64 @@ describe('messages', () => {
     const groupId = await sharedGroup('limits');
     const before = emulator.groupHistory(groupId).length;
     // 4097 three-byte characters: 12291 bytes, just over 12 KB.
-    const tooLarge = await failure(sendChannelMessage(alice, groupId, '€'.repeat(4097)));
-    expect(tooLarge).toMatchObject({ code: 'TOO_LARGE', operation: 'sendChannelMessage' });
+    const tooLarge = await failure(
+      sendMessage(alice, { type: 'group', id: groupId }, '€'.repeat(4097)),
+    );
+    expect(tooLarge).toMatchObject({ code: 'TOO_LARGE', operation: 'sendMessage' });
     expect(tooLarge.message).toMatch(/12291 bytes.*split it/);
     expect(
       (
         await failure(
-          sendChannelMessage(alice, groupId, 'x'.repeat(12_000), {
+          sendMessage(alice, { type: 'group', id: groupId }, 'x'.repeat(12_000), {
             cloudCustomData: 'y'.repeat(300),
           }),
         )
       ).code,
     ).toBe('TOO_LARGE');
     expect(
-      (await failure(sendDirectMessage(alice, 'bob', { custom: { data: 'z'.repeat(12_289) } })))
-        .code,
+      (
+        await failure(
+          sendMessage(alice, { type: 'c2c', id: 'bob' }, { custom: { data: 'z'.repeat(12_289) } }),
+        )
+      ).code,
     ).toBe('TOO_LARGE');
-    expect((await failure(sendChannelMessage(alice, groupId, ''))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(sendChannelMessage(alice, '', 'hi'))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(sendDirectMessage(alice, 'u'.repeat(33), 'hi'))).code).toBe(
+    expect((await failure(sendMessage(alice, { type: 'group', id: groupId }, ''))).code).toBe(
       'INVALID_ARGUMENT',
     );
+    expect((await failure(sendMessage(alice, { type: 'group', id: '' }, 'hi'))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
+    // Mentions are for group text; a conversation must be {type, id}.
+    expect(
+      await failure(sendMessage(alice, { type: 'c2c', id: 'bob' }, 'hi', { mentions: ['bob'] })),
+    ).toMatchObject({ code: 'INVALID_ARGUMENT', message: /mentions/ });
+    expect(
+      (await failure(sendMessage(alice, { type: 'dm', id: 'bob' } as never, 'hi'))).message,
+    ).toMatch(/conversation must be/);
+    expect(
+      (await failure(sendMessage(alice, { type: 'c2c', id: 'u'.repeat(33) }, 'hi'))).code,
+    ).toBe('INVALID_ARGUMENT');
     expect(emulator.groupHistory(groupId)).toHaveLength(before);
     // Exactly 12 KB is allowed.
-    await sendChannelMessage(alice, groupId, 'x'.repeat(12 * 1024));
+    await sendMessage(alice, { type: 'group', id: groupId }, 'x'.repeat(12 * 1024));
 
     emulator.injectFault({
       command: 'group_open_http_svc.send_group_msg',
       errorCode: 10023,
       userId: 'alice',
     });
-    expect(await failure(sendChannelMessage(alice, groupId, 'fast'))).toMatchObject({
-      code: 'RATE_LIMITED',
-      timCode: 10023,
-    });
+    expect(await failure(sendMessage(alice, { type: 'group', id: groupId }, 'fast'))).toMatchObject(
+      {
+        code: 'RATE_LIMITED',
+        timCode: 10023,
+      },
+    );
     emulator.injectFault({
       command: 'group_open_http_svc.send_group_msg',
       errorCode: 10010,
       userId: 'alice',
     });
-    expect((await failure(sendChannelMessage(alice, groupId, 'gone'))).code).toBe(
+    expect((await failure(sendMessage(alice, { type: 'group', id: groupId }, 'gone'))).code).toBe(
       'CHANNEL_NOT_FOUND',
     );
   });
@@ -155,7 +193,7 @@ describe('messages', () => {
         .map((m) => m.content)
         .map((c) => ('text' in c ? c.text : '')),
     );
-    expect(last20.every((m) => m.conversationId === groupId && m.kind === 'text')).toBe(true);
+    expect(last20.every((m) => m.conversation.id === groupId && m.kind === 'text')).toBe(true);
 
     const beforeSeq = await fetchHistory(
       bob,
@@ -175,7 +213,7 @@ describe('messages', () => {
 
   it('gives a message the same id live and in history', async () => {
     const groupId = await sharedGroup('ids');
-    await sendChannelMessage(alice, groupId, 'same id?');
+    await sendMessage(alice, { type: 'group', id: groupId }, 'same id?');
     const live = await received('bob', (m) => m.text === 'same id?');
     const history = await fetchHistory(bob, { type: 'group', id: groupId }, { count: 5 });
     expect(history.find((m) => m.text === 'same id?')?.id).toBe(live.id);
@@ -189,9 +227,9 @@ describe('messages', () => {
     await received('bob', (m) => m.text === 'dm2');
     const history = await fetchHistory(bob, { type: 'c2c', id: 'alice' }, { count: 3 });
     expect(history.map((m) => m.text)).toEqual(['dm0', 'dm1', 'dm2']);
-    expect(history.every((m) => m.conversationType === 'c2c' && m.conversationId === 'alice')).toBe(
-      true,
-    );
+    expect(
+      history.every((m) => m.conversation.type === 'c2c' && m.conversation.id === 'alice'),
+    ).toBe(true);
     const older = await fetchHistory(
       bob,
       { type: 'c2c', id: 'alice' },

@@ -1,27 +1,25 @@
+import { AT_ALL_MARKER, TIM_LIMITS } from '@clawlink/tim-facts';
+import type { ConversationRef } from '../conversation/conversation-ref.js';
 import { TimError } from '../errors/tim-error.js';
 import type { SdkInstance, SdkMessage } from './sdk-types.js';
 import type { TimClient } from './tim-client.js';
-import { requireText, TIM_LIMITS, utf8Bytes } from './tim-limits.js';
+import { requireText, requireUserId, utf8Bytes } from './tim-limits.js';
 import { type TimMessage, toTimMessage } from './tim-message.js';
 
-/** Options common to every send. */
+/** Content of a message: text, or custom data (e.g. an agent request envelope). */
+export type MessageContent =
+  | string
+  | { custom: { data: string; description?: string; extension?: string } };
+
+/** Options of {@link sendMessage}. */
 export interface SendOptions {
   /** Stored with the message and delivered to readers (clawlink puts reply correlation here). */
   cloudCustomData?: string;
-}
-
-/** Options of {@link sendChannelMessage}. */
-export interface ChannelMessageOptions extends SendOptions {
-  /** User ids to @-mention. */
+  /** User ids to @-mention: group text messages only. */
   mentions?: string[];
-  /** Mention everyone (@all). */
+  /** Mention everyone (@all): group text messages only. */
   mentionAll?: boolean;
 }
-
-/** Content of a direct (C2C) message: text, or custom data (e.g. an agent request envelope). */
-export type DirectMessageContent =
-  | string
-  | { custom: { data: string; description?: string; extension?: string } };
 
 /** A message TIM accepted. */
 export interface SentMessage {
@@ -30,13 +28,6 @@ export interface SentMessage {
   time: number;
   /** The group message sequence (group messages). */
   seq?: number;
-}
-
-/** A conversation: a channel (group) or a direct chat with another user. */
-export interface ConversationRef {
-  type: 'group' | 'c2c';
-  /** The group id, or the other user's id. */
-  id: string;
 }
 
 /** Options of {@link fetchHistory}. */
@@ -55,55 +46,41 @@ const MAX_HISTORY = 100;
 /** How far back (in SDK pages of 15) `before: <message id>` looks for that message. */
 const MAX_SEARCH_PAGES = 20;
 
-/** Sends a text message to a channel, optionally @-mentioning users. */
-export async function sendChannelMessage(
+/**
+ * Sends a message to a conversation: text (to a channel optionally @-mentioning users) or
+ * custom data. Sizes and ids are checked before anything is sent.
+ */
+export async function sendMessage(
   client: TimClient,
-  channelId: string,
-  text: string,
-  options: ChannelMessageOptions = {},
-): Promise<SentMessage> {
-  const op = 'sendChannelMessage';
-  const to = requireText(op, 'channelId', channelId);
-  requireText(op, 'text', text);
-  const mentions = [...new Set(options.mentions ?? [])];
-  for (const userId of mentions) checkUserId(op, 'a mentioned user id', userId);
-  checkSize(op, utf8Bytes(text), options.cloudCustomData);
-  const atUserList = options.mentionAll ? ['__kImSDK_MesssageAtALL__', ...mentions] : mentions;
-  return client.call(op, async (tim) => {
-    const create = atUserList.length > 0 ? tim.createTextAtMessage : tim.createTextMessage;
-    const message = create.call(tim, {
-      to,
-      conversationType: 'GROUP',
-      payload: atUserList.length > 0 ? { text, atUserList } : { text },
-      ...withCloudData(options),
-    });
-    return sent(await tim.sendMessage(message));
-  });
-}
-
-/** Sends a direct (C2C) message: text, or custom data. */
-export async function sendDirectMessage(
-  client: TimClient,
-  userId: string,
-  content: DirectMessageContent,
+  conversation: ConversationRef,
+  content: MessageContent,
   options: SendOptions = {},
 ): Promise<SentMessage> {
-  const op = 'sendDirectMessage';
-  checkUserId(op, 'userId', userId);
+  const op = 'sendMessage';
+  const to = requireConversation(op, conversation);
+  const mentions = [...new Set(options.mentions ?? [])];
+  const mentioning = mentions.length > 0 || options.mentionAll === true;
+  if (mentioning && (conversation.type !== 'group' || typeof content !== 'string')) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: mentions and mentionAll are for text messages to a channel (group); leave them out here.`,
+      { operation: op },
+    );
+  }
+  for (const userId of mentions) requireUserId(op, 'a mentioned user id', userId);
   let payload: Record<string, unknown>;
   if (typeof content === 'string') {
     requireText(op, 'text', content);
     checkSize(op, utf8Bytes(content), options.cloudCustomData);
-    payload = { text: content };
+    const atUserList = options.mentionAll ? [AT_ALL_MARKER, ...mentions] : mentions;
+    payload = atUserList.length > 0 ? { text: content, atUserList } : { text: content };
   } else {
     const custom = content?.custom;
     if (!custom || typeof custom.data !== 'string') {
       throw new TimError(
         'INVALID_ARGUMENT',
         `${op} failed: content must be text or {custom: {data: string}}.`,
-        {
-          operation: op,
-        },
+        { operation: op },
       );
     }
     payload = {
@@ -120,10 +97,15 @@ export async function sendDirectMessage(
     );
   }
   return client.call(op, async (tim) => {
-    const create = typeof content === 'string' ? tim.createTextMessage : tim.createCustomMessage;
+    const create =
+      typeof content !== 'string'
+        ? tim.createCustomMessage
+        : mentioning
+          ? tim.createTextAtMessage
+          : tim.createTextMessage;
     const message = create.call(tim, {
-      to: userId,
-      conversationType: 'C2C',
+      to,
+      conversationType: conversation.type === 'group' ? 'GROUP' : 'C2C',
       payload,
       ...withCloudData(options),
     });
@@ -145,14 +127,7 @@ export async function fetchHistory(
   options: FetchHistoryOptions = {},
 ): Promise<TimMessage[]> {
   const op = 'fetchHistory';
-  if (conversation?.type !== 'group' && conversation?.type !== 'c2c') {
-    throw new TimError(
-      'INVALID_ARGUMENT',
-      `${op} failed: conversation.type must be 'group' or 'c2c'.`,
-      { operation: op },
-    );
-  }
-  const id = requireText(op, 'conversation.id', conversation.id);
+  const id = requireConversation(op, conversation);
   const count = options.count ?? DEFAULT_HISTORY;
   if (!Number.isInteger(count) || count < 1 || count > MAX_HISTORY) {
     throw new TimError(
@@ -335,17 +310,15 @@ function withCloudData(options: SendOptions): { cloudCustomData?: string } {
   return options.cloudCustomData ? { cloudCustomData: options.cloudCustomData } : {};
 }
 
-function checkUserId(op: string, what: string, userId: unknown): void {
-  const id = requireText(op, what, userId);
-  if (utf8Bytes(id) > TIM_LIMITS.userIdBytes) {
-    throw new TimError(
-      'INVALID_ARGUMENT',
-      `${op} failed: ${what} '${id}' is over TIM's ${TIM_LIMITS.userIdBytes}-byte limit.`,
-      {
-        operation: op,
-      },
-    );
-  }
+/** Checks a conversation and returns its id (a group id, or a valid UserID for C2C). */
+function requireConversation(op: string, conversation: ConversationRef): string {
+  if (conversation?.type === 'group') return requireText(op, 'conversation.id', conversation.id);
+  if (conversation?.type === 'c2c') return requireUserId(op, 'conversation.id', conversation.id);
+  throw new TimError(
+    'INVALID_ARGUMENT',
+    `${op} failed: conversation must be {type: 'group' | 'c2c', id}, e.g. {type: 'group', id: 'team'}.`,
+    { operation: op },
+  );
 }
 
 /** TIM's 12 KB limit applies to the whole message: content plus cloud custom data. */

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createRecordingLogger } from '../testing/recording-logger.js';
 import { createSdkPromiseClass, SdkPromise } from './rejection-containment.js';
-import { createRecordingLogger } from './test-support.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/rejection-host.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));

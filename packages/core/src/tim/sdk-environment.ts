@@ -21,7 +21,17 @@ export interface SdkEnvironment {
   console: Record<string, (...args: unknown[]) => void>;
   /** The instance's timers, tracked so they can all be cleared on release. */
   timers: SdkTimers;
+  /** The SDK logger's level from the start (before `TIM.create`): 0 = everything, 4 = nothing. */
+  logLevel: number;
+  /** Called by each `TIM.create` with the public instance and the SDK's internal object. */
+  onInstanceCreated: SdkInstanceCreatedHook;
 }
+
+/**
+ * Receives each instance `TIM.create` makes, with the SDK's internal object behind it (the
+ * public instance is a facade that exposes nothing else).
+ */
+export type SdkInstanceCreatedHook = (instance: object, internals: object) => void;
 
 /** Options for {@link createSdkEnvironment}. */
 export interface SdkEnvironmentOptions {
@@ -33,6 +43,13 @@ export interface SdkEnvironmentOptions {
   scrub: (line: string) => string;
   /** The timer functions the SDK will use. */
   timers: SdkTimers;
+  /**
+   * The SDK's own log level (0 = everything ... 4 = nothing), in force before it logs anything;
+   * default 0, the SDK's own.
+   */
+  logLevel?: number;
+  /** Receives each instance `TIM.create` makes, with the SDK's internal object behind it. */
+  onInstanceCreated?: SdkInstanceCreatedHook;
 }
 
 const USER_AGENT = `Mozilla/5.0 (Node.js ${process.versions.node}) clawlink`;
@@ -91,6 +108,8 @@ export function createSdkEnvironment(options: SdkEnvironmentOptions): SdkEnviron
     Promise: options.Promise,
     console,
     timers: options.timers,
+    logLevel: options.logLevel ?? 0,
+    onInstanceCreated: options.onInstanceCreated ?? noop,
   };
 }
 

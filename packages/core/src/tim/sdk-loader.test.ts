@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRecordingLogger } from '../testing/recording-logger.js';
 import { createSdkPromiseClass } from './rejection-containment.js';
 import { createSdkEnvironment } from './sdk-environment.js';
 import { instantiateSdk } from './sdk-loader.js';
 import { createSdkTimers } from './sdk-timers.js';
 import type { SdkInstance } from './sdk-types.js';
-import { createRecordingLogger, waitUntil } from './test-support.js';
+import { waitUntil } from './test-support.js';
 
 const SHIMMED = [
   'window',

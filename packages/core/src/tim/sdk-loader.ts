@@ -50,7 +50,38 @@ const PARAMETERS = [
   'getApp',
   '__wxConfig',
   '__qqConfig',
+  '__clawlinkLogLevel',
+  '__clawlinkInstanceCreated',
 ] as const;
+
+/**
+ * Two one-token edits of the 2.27.6 bundle, each applied only where its anchor occurs exactly
+ * once (another build loads unchanged, without these two effects):
+ * - the SDK logger's initial level (`Fe=0`) becomes the client's level, so `TIM.create`
+ *   formats no log line the client would drop (the SDK otherwise logs everything until
+ *   `setLogLevel` can be called on the created instance);
+ * - `TIM.create` hands the instance and its internal object to the environment (the public
+ *   instance is a closure-only facade), which is how the client keeps the SDK's in-memory
+ *   message lists bounded (see `sdk-message-list.ts`).
+ */
+const SOURCE_PATCHES: ReadonlyArray<readonly [anchor: string, replacement: string]> = [
+  [',Fe=0;function qe(){', ',Fe=__clawlinkLogLevel;function qe(){'],
+  [
+    'return oc[n]=a,Ln.hookGetAPITips(',
+    'return __clawlinkInstanceCreated(a,s),oc[n]=a,Ln.hookGetAPITips(',
+  ],
+];
+
+/** Applies each patch whose anchor occurs exactly once. */
+function patchSource(source: string): string {
+  let patched = source;
+  for (const [anchor, replacement] of SOURCE_PATCHES) {
+    const at = patched.indexOf(anchor);
+    if (at === -1 || patched.indexOf(anchor, at + 1) !== -1) continue;
+    patched = patched.slice(0, at) + replacement + patched.slice(at + anchor.length);
+  }
+  return patched;
+}
 
 type SdkFactory = (...args: unknown[]) => void;
 
@@ -82,7 +113,9 @@ function compileSdk(): { factory: SdkFactory; filename: string } {
       { cause, operation: 'loadSdk' },
     );
   }
-  const factory = compileFunction(source, [...PARAMETERS], { filename }) as SdkFactory;
+  const factory = compileFunction(patchSource(source), [...PARAMETERS], {
+    filename,
+  }) as SdkFactory;
   compiled = { factory, filename };
   return compiled;
 }
@@ -139,6 +172,8 @@ export function instantiateSdk(environment: SdkEnvironment): SdkModule {
     getApp: undefined,
     __wxConfig: undefined,
     __qqConfig: undefined,
+    __clawlinkLogLevel: environment.logLevel,
+    __clawlinkInstanceCreated: environment.onInstanceCreated,
   };
   factory.call(undefined, ...PARAMETERS.map((name) => values[name]));
   const sdk = module.exports as Partial<SdkModule>;

@@ -10,12 +10,6 @@ export interface SdkResponse<T> {
   data: T;
 }
 
-/** The error object the SDK rejects with. */
-export interface SdkError {
-  code?: number;
-  message?: string;
-}
-
 /** One element of `groupCustomField`. */
 export interface SdkCustomField {
   key: string;

@@ -1,33 +1,4 @@
 import type { TimError } from '../errors/tim-error.js';
-import type { Logger } from '../logging/logger.js';
-
-/** One line a {@link createRecordingLogger} received. */
-export interface RecordedLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  obj: object | undefined;
-  msg: string;
-}
-
-/** A logger that keeps every line, for tests of the TIM layer. Not exported by the package. */
-export function createRecordingLogger(
-  lines: RecordedLine[] = [],
-): Logger & { lines: RecordedLine[] } {
-  const record =
-    (level: RecordedLine['level']) =>
-    (objOrMsg: object | string, msg?: string): void => {
-      if (typeof objOrMsg === 'string') lines.push({ level, obj: undefined, msg: objOrMsg });
-      else lines.push({ level, obj: objOrMsg, msg: msg ?? '' });
-    };
-  const logger = {
-    lines,
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-    child: () => logger,
-  };
-  return logger;
-}
 
 /** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
 export async function waitUntil(

@@ -1,9 +1,12 @@
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TimError } from '../errors/tim-error.js';
+import type { Clock } from '../runtime/clock.js';
+import { manualClock } from '../runtime/manual-clock.js';
+import { createRecordingLogger } from '../testing/recording-logger.js';
 import { listChannels } from './channels.js';
-import { sendChannelMessage } from './messages.js';
-import { createRecordingLogger, waitUntil } from './test-support.js';
+import { sendMessage } from './messages.js';
+import { waitUntil } from './test-support.js';
 import { createTimClient, type KickReason, type TimClient, type TimMessage } from './tim-client.js';
 
 const SDK_APP_ID = 1400000001;
@@ -34,6 +37,7 @@ function newClient(
     loginTimeoutMs?: number;
     logger?: ReturnType<typeof createRecordingLogger>;
     sdkLogLevel?: 0;
+    clock?: Clock;
   } = {},
 ) {
   const client = createTimClient({ sdkAppId: SDK_APP_ID, server: emulator.wsUrl, ...options });
@@ -112,15 +116,46 @@ describe('TimClient', () => {
     expect(error.message).toMatch(/expired; get a new UserSig/);
   });
 
-  it('times out a login the server does not answer', async () => {
-    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 3000 });
+  it('times out an unanswered login on the clock it was given', async () => {
+    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 60_000 });
+    const clock = manualClock();
     const userId = newUser();
-    const client = newClient({ loginTimeoutMs: 300 });
-    const error = (await client
-      .login({ userId, userSig: emulator.userSig(userId) })
-      .catch((e: unknown) => e)) as TimError;
-    expect(error).toMatchObject({ code: 'TIMEOUT', operation: 'login' });
+    const client = newClient({ loginTimeoutMs: 30_000, clock });
+    const login = client.login({ userId, userSig: emulator.userSig(userId) });
+    await waitUntil(() => clock.pending() > 0, 10_000, 'the login timeout to be set');
+    clock.advance(30_000);
+    await expect(login).rejects.toMatchObject({ code: 'TIMEOUT', operation: 'login' });
     expect(client.state).toBe('idle');
+  });
+
+  it('destroy() cuts a login the server does not answer, at once', async () => {
+    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 60_000 });
+    const userId = newUser();
+    // A clock that never fires: only destroy() can end this login.
+    const client = newClient({ clock: manualClock() });
+    const login = client.login({ userId, userSig: emulator.userSig(userId) });
+    const outcome = login.catch((e: unknown) => e);
+    await new Promise((resolve) => setImmediate(resolve));
+    await client.destroy();
+    expect(await outcome).toMatchObject({ code: 'STOPPED', operation: 'login' });
+  });
+
+  it('settles destroy() called from its own kicked listener, and releases socket and timers', async () => {
+    const handles = () =>
+      process
+        .getActiveResourcesInfo()
+        .filter((kind) => kind === 'TCPSocketWrap' || kind === 'Timeout').length;
+    const before = handles();
+    const userId = newUser();
+    const client = await loggedIn(userId);
+    const destroyed = new Promise<void>((resolve) => {
+      client.on('kicked', () => {
+        void client.destroy().then(resolve);
+      });
+    });
+    emulator.kick(userId);
+    await destroyed;
+    await waitUntil(() => handles() <= before, 10_000, 'sockets and timers to be released');
   });
 
   it('refuses operations with NOT_CONNECTED before login', async () => {
@@ -177,7 +212,7 @@ describe('TimClient', () => {
     expect(events.at(-1)).toBe('ready');
     expect(events).toContain('network:connected');
 
-    await sendChannelMessage(sender, group.groupId, 'after the drop');
+    await sendMessage(sender, { type: 'group', id: group.groupId }, 'after the drop');
     await waitUntil(() => received.some((m) => m.text === 'after the drop'), 10_000, 'the message');
   });
 

@@ -1,15 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { TimError } from '../errors/tim-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
+import { redactString } from '../logging/redact.js';
+import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createSdkPromiseClass } from './rejection-containment.js';
 import { createSdkEnvironment } from './sdk-environment.js';
 import { instantiateSdk } from './sdk-loader.js';
+import { boundSdkMessageLists, sdkMessageListsOf } from './sdk-message-list.js';
 import { createSdkTimers, type SdkTimers } from './sdk-timers.js';
 import type { SdkInstance, SdkListener, SdkMessage, SdkModule } from './sdk-types.js';
 import { toTimError } from './tim-error-map.js';
+import { requireUserId } from './tim-limits.js';
 import { type TimMessage, toTimMessage } from './tim-message.js';
 
-export type { TimMessage, TimMessageKind } from './tim-message.js';
+export type { TimMessage } from './tim-message.js';
 
 /** Options for {@link createTimClient}. */
 export interface TimClientOptions {
@@ -26,6 +30,8 @@ export interface TimClientOptions {
   sdkLogLevel?: 0 | 1 | 2 | 3 | 4;
   /** How long `login()` may take up to SDK_READY, in milliseconds (default 30000). */
   loginTimeoutMs?: number;
+  /** Times the login timeout and the throttle waits; defaults to the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -101,9 +107,8 @@ const SDK_THROTTLED = 2996;
 /** How often, and how long apart, a throttled call is tried again. */
 const THROTTLE_RETRIES = 3;
 const THROTTLE_WAIT_MS = 1_000;
-
-/** TIM's limit on a UserID, in UTF-8 bytes. */
-const MAX_USER_ID_BYTES = 32;
+/** TIM's code for an expired UserSig (the SDK's ACCOUNT_A2KEY_EXPIRED). */
+const TIM_USER_SIG_EXPIRED = 70001;
 
 /**
  * One TIM user's connection: a real, isolated tim-js-sdk instance (several clients of the same
@@ -118,6 +123,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   readonly #logger: Logger;
   readonly #sdkLogLevel: number;
   readonly #loginTimeoutMs: number;
+  readonly #clock: Clock;
   #state: TimClientState = 'idle';
   #userId: string | undefined;
   #userSig: string | undefined;
@@ -126,7 +132,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #tim: SdkInstance | undefined;
   #sdkListeners: Array<[string, SdkListener]> = [];
   #sdkReady = false;
+  /** Why TIM signed the current session out, while `kicked`. */
+  #kickReason: KickReason | undefined;
   #login: { userId: string; userSig: string; promise: Promise<void> } | undefined;
+  /** The destruction of the last released SDK instance, while it runs. */
+  #teardown: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   readonly #pauses = new Set<() => void>();
   readonly #detachers = new Set<() => void>();
@@ -153,6 +163,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
     });
     this.#sdkLogLevel = options.sdkLogLevel ?? 4;
     this.#loginTimeoutMs = options.loginTimeoutMs ?? 30_000;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Where the client is; see {@link TimClientState}. */
@@ -187,16 +198,10 @@ export class TimClient extends EventEmitter<TimClientEvents> {
         new TimError('INVALID_ARGUMENT', 'login needs a non-empty userId.', { operation: 'login' }),
       );
     }
-    if (Buffer.byteLength(userId, 'utf8') > MAX_USER_ID_BYTES) {
-      return Promise.reject(
-        new TimError(
-          'INVALID_ARGUMENT',
-          `userId '${userId}' is over TIM's ${MAX_USER_ID_BYTES}-byte limit; use a shorter one.`,
-          {
-            operation: 'login',
-          },
-        ),
-      );
+    try {
+      requireUserId('login', 'userId', userId);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (typeof userSig !== 'string' || userSig.trim() === '') {
       return Promise.reject(
@@ -286,6 +291,8 @@ export class TimClient extends EventEmitter<TimClientEvents> {
           await this.#pause(THROTTLE_WAIT_MS);
           continue;
         }
+        // TIM just said the UserSig expired; the SDK signs the session out with it.
+        if (sdkCode(error) === TIM_USER_SIG_EXPIRED) throw userSigExpiredError(operation);
         throw toTimError(operation, error, this.#scrub);
       } finally {
         attached.dispose();
@@ -303,11 +310,13 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       detach = () => {
         this.#detachers.delete(detach);
         reject(
-          new TimError(
-            'NOT_CONNECTED',
-            `${operation} failed: the TIM session ended while it ran (${this.#state}); log in again and retry.`,
-            { operation },
-          ),
+          this.#kickReason === 'userSigExpired'
+            ? userSigExpiredError(operation)
+            : new TimError(
+                'NOT_CONNECTED',
+                `${operation} failed: the TIM session ended while it ran (${this.#state}); log in again and retry.`,
+                { operation },
+              ),
         );
       };
     });
@@ -319,11 +328,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         this.#pauses.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = this.#clock.setTimeout(done, ms);
       this.#pauses.add(done);
     });
   }
@@ -335,6 +344,12 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       await this.#releaseSdkInstance();
       if (this.#state !== 'connecting') throw stoppedError();
     }
+    // The instances of one client share the SDK copy's timers: the last one must be gone
+    // before the next starts, or its leftover sweep would clear the new instance's timers.
+    if (this.#teardown) {
+      await this.#teardown;
+      if (this.#state !== 'connecting') throw stoppedError();
+    }
     this.#userId = userId;
     this.#userSig = userSig;
     let tim: SdkInstance;
@@ -344,10 +359,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       this.#setState('idle');
       throw toTimError('login', error, this.#scrub);
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
+    const attached = this.#whileAttached('login');
     try {
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        timer = this.#clock.setTimeout(() => {
           reject(
             new TimError(
               'TIMEOUT',
@@ -357,9 +373,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
           );
         }, this.#loginTimeoutMs);
       });
+      // logout()/destroy() meanwhile ends the login at once (`attached`), not at the timeout.
       await Promise.race([
         tim.login({ userID: userId, userSig }).then(() => this.#untilSdkReady(tim)),
         timedOut,
+        attached.ended,
       ]);
     } catch (error) {
       // Detached meanwhile by logout()/destroy(): report that, not the SDK's reaction to it.
@@ -369,7 +387,8 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       await this.#releaseSdkInstance();
       throw toTimError('login', error, this.#scrub);
     } finally {
-      clearTimeout(timer);
+      attached.dispose();
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
     if (this.#tim !== tim || this.#state !== 'connecting') throw stoppedError();
     this.#setState('ready');
@@ -405,6 +424,10 @@ export class TimClient extends EventEmitter<TimClientEvents> {
           Promise: SdkPromiseClass,
           scrub: this.#scrub,
           timers: this.#sdkTimers,
+          logLevel: this.#sdkLogLevel,
+          onInstanceCreated: (instance, internals) => {
+            boundSdkMessageLists(instance, internals, { clock: this.#clock });
+          },
         }),
       );
     }
@@ -414,6 +437,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       ...(this.#server ? { proxyServer: this.#server } : {}),
     });
     tim.setLogLevel(this.#sdkLogLevel);
+    if (!sdkMessageListsOf(tim)) {
+      this.#logger.warn(
+        'This tim-js-sdk build is not laid out as 2.27.6: its in-memory message lists stay unbounded',
+      );
+    }
     this.#tim = tim;
     this.#sdkReady = false;
     const on = (name: string, listener: (data: unknown) => void) => {
@@ -477,6 +505,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
     if (this.#state === 'destroyed' || this.#state === 'idle' || this.#state === 'kicked') return;
     const wasReady = this.#state === 'ready';
     this.#setState('kicked');
+    this.#kickReason = reason;
     this.#logger.warn({ reason }, 'TIM signed this session out');
     // The SDK instance is finished: release it (after the SDK's own handling of the kick).
     const tim = this.#tim;
@@ -500,6 +529,9 @@ export class TimClient extends EventEmitter<TimClientEvents> {
       }
       this.emit('message', message);
     }
+    // Keep the SDK's in-memory copy of each conversation to its newest messages.
+    const conversationIDs = new Set((data as SdkMessage[]).map((raw) => raw?.conversationID));
+    if (this.#tim) sdkMessageListsOf(this.#tim)?.trim(conversationIDs);
   }
 
   /** Detaches from the current SDK instance and destroys it (socket closed, timers stopped). */
@@ -513,6 +545,20 @@ export class TimClient extends EventEmitter<TimClientEvents> {
     this.#wake?.();
     for (const [name, listener] of this.#sdkListeners) tim.off(name, listener);
     this.#sdkListeners = [];
+    const teardown = this.#tearDown(tim);
+    this.#teardown = teardown;
+    await teardown;
+    if (this.#teardown === teardown) this.#teardown = undefined;
+  }
+
+  /**
+   * Destroys a detached SDK instance. Never inside the SDK's own event dispatch (e.g. a
+   * `kicked` listener that destroys the client): a destroy() started there never settles, and
+   * the instance's 1 s timers and its socket would stay alive; so it waits for the dispatch to
+   * return first.
+   */
+  async #tearDown(tim: SdkInstance): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       await tim.destroy();
     } catch (error) {
@@ -529,20 +575,13 @@ export class TimClient extends EventEmitter<TimClientEvents> {
 
   #setState(state: TimClientState): void {
     if (this.#state === state) return;
+    if (state === 'connecting' || state === 'idle') this.#kickReason = undefined;
     this.#logger.debug({ from: this.#state, to: state }, 'TIM client state');
     this.#state = state;
   }
 
   /** Removes the UserSig and session keys from text the SDK or TIM produced. */
-  readonly #scrub = (text: string): string => {
-    let out = text;
-    const sig = this.#userSig;
-    if (sig && sig.length >= 8) out = out.split(sig).join('[redacted]');
-    return out.replace(
-      /("?(?:usersig|userSig|a2|A2Key|a2key)"?\s*[:=]\s*"?)[^"\s,&}]+/g,
-      '$1[redacted]',
-    );
-  };
+  readonly #scrub = (text: string): string => redactString(text, [this.#userSig]);
 }
 
 /**
@@ -558,6 +597,19 @@ function destroyedError(operation: string): TimError {
     'STOPPED',
     `${operation} failed: this TIM client was destroyed; create a new one.`,
     { operation },
+  );
+}
+
+/**
+ * An operation met the end of its session by UserSig expiry: nothing is wrong with the
+ * operation, only with the session, and an account runtime logs in with a new UserSig on its
+ * own; so the advice is to retry.
+ */
+function userSigExpiredError(operation: string): TimError {
+  return new TimError(
+    'NOT_CONNECTED',
+    `${operation} failed: TIM reported the session's UserSig expired (70001); the session is being renewed with a new UserSig: retry the operation (once the client is ready).`,
+    { operation, timCode: TIM_USER_SIG_EXPIRED },
   );
 }
 

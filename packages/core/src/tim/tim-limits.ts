@@ -1,32 +1,8 @@
+import { checkUserId } from '@clawlink/usersig';
 import { TimError } from '../errors/tim-error.js';
 
-/**
- * Tencent Cloud IM's documented limits ("使用限制" / usage limits page of the IM docs,
- * checked 2026-11): checked before a request is sent, so the caller gets a clear error
- * instead of a server code.
- */
-export const TIM_LIMITS = {
-  /** One message (text plus custom data), in UTF-8 bytes. */
-  messageBytes: 12 * 1024,
-  /** A UserID, in bytes. */
-  userIdBytes: 32,
-  /** A custom group id: printable ASCII, not starting with `@TGS#`. */
-  groupIdBytes: 48,
-  /** Group name. */
-  groupNameBytes: 30,
-  /** Group introduction (clawlink's channel description). */
-  groupIntroductionBytes: 240,
-  /** Group-level custom field key: letters, digits, underscore. */
-  customFieldKeyBytes: 16,
-  /** Group-level custom field value. */
-  customFieldValueBytes: 512,
-  /** Group-level custom fields per app. */
-  customFieldCount: 10,
-  /** Messages per page of history the SDK fetches at once. */
-  historyPage: 15,
-  /** Members per page of `getGroupMemberList`. */
-  memberPage: 100,
-} as const;
+// TIM's limits themselves are in @clawlink/tim-facts (shared with the emulator); these are the
+// checks core runs before a request is sent, so the caller gets a clear error, not a server code.
 
 /** Length of `text` in UTF-8 bytes. */
 export function utf8Bytes(text: string): number {
@@ -63,4 +39,20 @@ export function requireMaxBytes(
       { operation },
     );
   }
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `userId` is a valid TIM UserID (TIM's rule, from
+ * `@clawlink/usersig`: non-empty, at most 32 bytes, no spaces, no reserved prefix).
+ */
+export function requireUserId(operation: string, what: string, userId: unknown): string {
+  const problem = checkUserId(userId);
+  if (problem !== undefined) {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${operation} failed: ${what} ${typeof userId === 'string' ? `'${userId.slice(0, 40)}' ` : ''}is not a valid TIM UserID: ${problem}.`,
+      { operation },
+    );
+  }
+  return userId as string;
 }

@@ -23,8 +23,7 @@ describe('toTimMessage', () => {
   it('normalises a group text message with mentions and @all', () => {
     expect(toTimMessage(base)).toEqual({
       id: 'm1',
-      conversationType: 'group',
-      conversationId: 'g1',
+      conversation: { type: 'group', id: 'g1' },
       from: 'alice',
       nick: 'Alice',
       time: 1_700_000_000_000,
@@ -51,8 +50,7 @@ describe('toTimMessage', () => {
     };
     const message = toTimMessage(custom);
     expect(message).toMatchObject({
-      conversationType: 'c2c',
-      conversationId: 'bob',
+      conversation: { type: 'c2c', id: 'bob' },
       kind: 'custom',
       atAll: false,
     });
@@ -66,7 +64,7 @@ describe('toTimMessage', () => {
 
   it('marks group tips and system notices as system, on the group they concern', () => {
     const tip = toTimMessage({ ...base, type: 'TIMGroupTipElem', payload: { operationType: 1 } });
-    expect(tip).toMatchObject({ kind: 'system', conversationId: 'g1' });
+    expect(tip).toMatchObject({ kind: 'system', conversation: { type: 'group', id: 'g1' } });
     const notice = toTimMessage({
       ...base,
       type: 'TIMGroupSystemNoticeElem',
@@ -76,8 +74,7 @@ describe('toTimMessage', () => {
     });
     expect(notice).toMatchObject({
       kind: 'system',
-      conversationType: 'group',
-      conversationId: 'g9',
+      conversation: { type: 'group', id: 'g9' },
     });
     expect(toTimMessage({ ...base, type: 'TIMImageElem', payload: {} }).kind).toBe('other');
   });

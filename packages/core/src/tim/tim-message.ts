@@ -1,3 +1,5 @@
+import { AT_ALL_MARKER } from '@clawlink/tim-facts';
+import type { ConversationRef } from '../conversation/conversation-ref.js';
 import type { SdkMessage } from './sdk-types.js';
 
 /** What a message carries: plain text, custom data, a group tip/system notice, or anything else. */
@@ -7,9 +9,8 @@ export type TimMessageKind = 'text' | 'custom' | 'system' | 'other';
 export interface TimMessage {
   /** TIM's message id (stable for the message across devices and history fetches). */
   id: string;
-  conversationType: 'group' | 'c2c';
-  /** The group id for group messages; the other user's id for C2C messages. */
-  conversationId: string;
+  /** The conversation it belongs to: its group, or (C2C) the other user. */
+  conversation: ConversationRef;
   /** Sender's user id (for system messages, the user TIM names, often empty or '@TIM#SYSTEM'). */
   from: string;
   /** Sender's group name card or nickname, when TIM sent one. */
@@ -32,9 +33,6 @@ export interface TimMessage {
   cloudCustomData?: string;
 }
 
-/** TIM's marker for "@all" in `atUserList`. */
-const AT_ALL = '__kImSDK_MesssageAtALL__';
-
 /**
  * Converts an SDK message. Group tips and group system notices become `kind: 'system'`
  * (system notices are reported on the group they concern).
@@ -55,13 +53,12 @@ export function toTimMessage(message: SdkMessage): TimMessage {
   const mentions = Array.isArray(message.atUserList) ? message.atUserList : [];
   const result: TimMessage = {
     id: message.ID,
-    conversationType: isGroup ? 'group' : 'c2c',
-    conversationId,
+    conversation: { type: isGroup ? 'group' : 'c2c', id: conversationId },
     from: message.from ?? '',
     time: Math.round(Number(message.time) * 1000),
     kind,
-    atUserList: mentions.filter((id) => id !== AT_ALL),
-    atAll: mentions.includes(AT_ALL),
+    atUserList: mentions.filter((id) => id !== AT_ALL_MARKER),
+    atAll: mentions.includes(AT_ALL_MARKER),
   };
   const nick = message.nameCard || message.nick;
   if (nick) result.nick = nick;

@@ -179,13 +179,48 @@ describe('the tools against the emulator', () => {
     expect((long as { error: { message: string } }).error.message).toMatch(/12/);
   });
 
-  it('reports the status, and an agent request without support as an error', async () => {
+  it('reports the status', async () => {
     expect(await run('clawlink_status', {})).toMatchObject({
       accountId: 'toolbot',
       userId: 'toolbot',
       state: 'connected',
     });
-    const request = await run('clawlink_request_agent', { userId: 'bob', task: 'x' });
-    expect(isToolError(request)).toBe(true);
+  });
+
+  it('hands another agent a task, and reports a refusal as a tool error', async () => {
+    const helper = createAccountRuntime({
+      config: {
+        accountId: 'helperbot',
+        server: emulator.wsUrl,
+        stateDir,
+        credentials: {
+          kind: 'secretKey',
+          sdkAppId: SDK_APP_ID,
+          userId: 'helperbot',
+          secretKey: SECRET_KEY,
+        },
+        agentRequests: { allowFrom: ['toolbot'] },
+        direct: { enabled: false },
+      },
+      dispatch: (event) =>
+        event.kind === 'agent_request' ? `done: ${event.request.task}` : undefined,
+    });
+    await helper.start();
+    try {
+      expect(
+        await run('clawlink_request_agent', {
+          userId: 'helperbot',
+          task: 'sum 2 and 2',
+          timeoutMs: 10_000,
+        }),
+      ).toMatchObject({ from: 'helperbot', result: 'done: sum 2 and 2' });
+      const [helperTool] = createToolSpecs(helper, { include: ['clawlink_request_agent'] });
+      const refused = await (helperTool as ToolSpec).run({ userId: 'toolbot', task: 'help me' });
+      expect(errorCode(refused)).toBe('AGENT_REQUEST_REFUSED');
+    } finally {
+      await helper.stop();
+    }
+    const other = createToolSpecs(helper, { include: ['clawlink_request_agent'] })[0] as ToolSpec;
+    expect(errorCode(await other.run({ userId: 'toolbot', task: 'x' }))).toBe('STOPPED');
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../index.js';
+import { startEmulator, TimCodeError } from '../index.js';
 import type { Emulator } from '../types.js';
 import { createHttpApi, type HttpApiEmulator } from './http-api.js';
 import { type ApiClient, createApiClient } from './http-test-client.js';
@@ -150,10 +150,11 @@ describe('HTTP API dispatch with a misbehaving emulator (edge cases the real one
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('answers 409 with the message of an emulator method that throws, and 500 for a bug here', async () => {
+  it('answers 409 with the message of a refusal (TimCodeError), and 500 for any other failure', async () => {
     const misbehaving = {
-      createUser: () => {
-        throw new Error('user "dup" already exists; pick another userId');
+      createUser: (userId: string) => {
+        if (userId === 'broken') throw new RangeError('Maximum call stack size exceeded');
+        throw new TimCodeError(10004, 'user "dup" already exists; pick another userId');
       },
       // A value JSON cannot encode: the answer itself fails, as a bug in this layer would.
       listUsers: () => [{ userId: 'x', nick: '', createdAt: 10n }],
@@ -184,5 +185,11 @@ describe('HTTP API dispatch with a misbehaving emulator (edge cases the real one
       true,
     );
     expect((await client.call('POST', '/admin/users', { userId: 'again' })).status).toBe(409);
+    const broken = await client.call('POST', '/admin/users', { userId: 'broken' });
+    expect(broken.status).toBe(500);
+    expect(broken.body.error).toEqual({
+      code: 'internal',
+      message: 'the emulator failed to handle the request; see its log',
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TimCodeError } from '../protocol/tim-codes.js';
 import { createAdminRoutes } from './admin-routes.js';
 import { createExchangeRoutes } from './exchange-routes.js';
 import { badRequest, HttpError } from './http-error.js';
@@ -16,7 +17,7 @@ export type { HttpApiEmulator, HttpApiOptions } from './route-types.js';
  * Every answer is JSON. Errors are `{"error": {"code", "message"}}`: 400 `bad_request` for a
  * malformed request (the message names the field and what to send), 404 `not_found`, 405
  * `method_not_allowed` (with `Allow`), 409 `conflict` when the emulator refuses the operation
- * (its message says why), 500 `internal` only for a bug here. Bodies are validated completely
+ * with a `TimCodeError` (its message says why), 500 `internal` for anything else (logged). Bodies are validated completely
  * before the emulator is called, so a bad request never changes state.
  */
 export function createHttpApi(
@@ -47,9 +48,11 @@ export function createHttpApi(
     try {
       answer = match.route.handler({ params: match.params, query: url.searchParams, body });
     } catch (error) {
-      // Handlers validate first and then make one emulator call: anything else they throw is
-      // the emulator refusing a well-formed request (unknown owner, duplicate id, ...).
-      throw error instanceof HttpError ? error : new HttpError(409, 'conflict', describe(error));
+      // Handlers validate first and then make one emulator call: a TimCodeError is the emulator
+      // refusing a well-formed request (unknown owner, duplicate id, ...). Anything else is a
+      // failure of the emulator itself (a bug, an unreadable file): 500, logged.
+      if (error instanceof TimCodeError) throw new HttpError(409, 'conflict', error.message);
+      throw error;
     }
     send(res, answer);
   }

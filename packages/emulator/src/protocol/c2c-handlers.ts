@@ -17,6 +17,7 @@ export function createC2CHandlers(deps: ProtocolDeps): HandlerTable {
           msgBody: readMsgBody(body),
           cloudCustomData: str(body, 'CloudCustomData'),
           random: int(body, 'MsgRandom', 0),
+          clientTime: int(body, 'MsgClientTime', 0),
           ...(seq > 0 ? { seq } : {}),
         });
         queueMicrotask(() => delivery.c2cMessage(message, connection));

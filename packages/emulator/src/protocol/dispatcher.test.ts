@@ -1,44 +1,14 @@
 import { afterEach, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { useEmulator } from '../test-support/fixture.js';
+import { frame, useRawSockets } from '../test-support/raw-socket.js';
 
 const fx = useEmulator();
+const rawSocket = useRawSockets();
 const sockets: WebSocket[] = [];
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.terminate();
 });
-
-interface Frame {
-  head: { servcmd: string; seq: number };
-  body: Record<string, unknown>;
-}
-
-/** A raw socket that collects the frames the emulator sends. */
-async function rawSocket(url: string) {
-  const socket = new WebSocket(url);
-  sockets.push(socket);
-  const frames: { frame: Frame; binary: boolean }[] = [];
-  socket.on('message', (data, binary) => {
-    frames.push({ frame: JSON.parse(data.toString()) as Frame, binary });
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  async function reply(seq: number): Promise<{ frame: Frame; binary: boolean }> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const found = frames.find((f) => f.frame.head.seq === seq);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no reply to seq ${seq}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-  return { socket, frames, reply };
-}
-
-const frame = (servcmd: string, seq: number, body: unknown = {}, head: object = {}) =>
-  JSON.stringify({ head: { servcmd, seq, ...head }, body });
 
 test('unknown servcmds get a generic OK, logged once per servcmd', async () => {
   const emu = await fx.start();
@@ -55,6 +25,22 @@ test('unknown servcmds get a generic OK, logged once per servcmd', async () => {
   expect(fx.logs.filter((l) => l.includes('made_up.thing'))).toEqual([
     'unknown servcmd made_up.thing: answered with a generic OK',
   ]);
+});
+
+test('unknown servcmds: each still gets its OK, but the names kept and logged are bounded', async () => {
+  const emu = await fx.start();
+  const raw = await rawSocket(`${emu.wsUrl}/binfo?instanceid=raw-unknown`);
+  const huge = (i: number) => `${i}${'x'.repeat(1024 * 1024)}`;
+  for (let i = 0; i < 3; i += 1) {
+    expect(await raw.request(huge(i))).toMatchObject({ ActionStatus: 'OK' });
+  }
+  for (let i = 0; i < 300; i += 1) {
+    expect(await raw.request(`made_up.n${i}`)).toMatchObject({ ActionStatus: 'OK' });
+  }
+  const lines = fx.logs.filter((l) => l.includes('servcmd'));
+  expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(200);
+  expect(lines.length).toBeLessThanOrEqual(101);
+  expect(lines.at(-1)).toMatch(/no more unknown servcmds are logged/);
 });
 
 test('malformed frames get a TIM error where a seq is known and break nothing', async () => {

@@ -2,10 +2,12 @@ import type { FaultRegistry } from '../faults.js';
 import type { Connection, Session } from '../sessions.js';
 import { createBootHandlers } from './boot-handlers.js';
 import { createC2CHandlers } from './c2c-handlers.js';
+import { createConversationHandlers } from './conversation-handlers.js';
 import { failBody, okBody, parseFrame, type RequestFrame } from './frame.js';
 import { createGroupHandlers } from './group-handlers.js';
 import type { HandlerTable, ProtocolDeps } from './handler.js';
 import { createLoginHandlers } from './login-handlers.js';
+import { createModifyHandlers } from './modify-handlers.js';
 import { TIM_CODES, TimCodeError } from './tim-codes.js';
 
 /** What the dispatcher needs beyond the handlers' dependencies. */
@@ -15,6 +17,17 @@ export interface DispatcherOptions extends ProtocolDeps {
 }
 
 const LOGOUT = 'im_open_status.wslogout';
+/** Distinct unknown servcmds logged (and remembered, so each is logged once); the rest are not. */
+const MAX_UNKNOWN_LOGGED = 100;
+/** Longest servcmd written to the log; longer ones are cut (a client may send anything). */
+const MAX_LOGGED_SERVCMD = 80;
+
+/** `servcmd` as it may appear in the log: cut to {@link MAX_LOGGED_SERVCMD} characters. */
+function loggable(servcmd: string): string {
+  return servcmd.length <= MAX_LOGGED_SERVCMD
+    ? servcmd
+    : `${servcmd.slice(0, MAX_LOGGED_SERVCMD)}... (${servcmd.length} characters)`;
+}
 
 /**
  * Routes each incoming frame to its servcmd handler and answers it (echoing servcmd and seq).
@@ -23,11 +36,15 @@ const LOGOUT = 'im_open_status.wslogout';
  */
 export function createDispatcher(options: DispatcherOptions) {
   const { sessions, faults, log } = options;
+  const boot = createBootHandlers(options);
   const table: HandlerTable = {
-    ...createBootHandlers(options),
+    ...boot,
     ...createLoginHandlers(options),
     ...createGroupHandlers(options),
     ...createC2CHandlers(options),
+    ...createModifyHandlers(options),
+    // Replaces boot's static page_get, read reports and getmsg (which it wraps with unread counts).
+    ...createConversationHandlers(options, boot),
   };
   const unknownLogged = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
@@ -42,6 +59,17 @@ export function createDispatcher(options: DispatcherOptions) {
     return session;
   }
 
+  function logUnknown(servcmd: string): void {
+    const name = loggable(servcmd);
+    if (unknownLogged.size > MAX_UNKNOWN_LOGGED || unknownLogged.has(name)) return;
+    unknownLogged.add(name);
+    if (unknownLogged.size > MAX_UNKNOWN_LOGGED) {
+      log(`over ${MAX_UNKNOWN_LOGGED} unknown servcmds: no more unknown servcmds are logged`);
+      return;
+    }
+    log(`unknown servcmd ${name}: answered with a generic OK`);
+  }
+
   function answer(connection: Connection, frame: RequestFrame): Record<string, unknown> {
     const { servcmd } = frame.head;
     const session = sessionOf(connection, frame);
@@ -51,10 +79,7 @@ export function createDispatcher(options: DispatcherOptions) {
     }
     const handler = table[servcmd];
     if (!handler) {
-      if (!unknownLogged.has(servcmd)) {
-        unknownLogged.add(servcmd);
-        log(`unknown servcmd ${servcmd}: answered with a generic OK`);
-      }
+      logUnknown(servcmd);
       return okBody();
     }
     try {
@@ -69,7 +94,7 @@ export function createDispatcher(options: DispatcherOptions) {
     } catch (error) {
       if (error instanceof TimCodeError) return failBody(error.code, error.message);
       const text = error instanceof Error ? error.message : String(error);
-      log(`internal error on ${servcmd}: ${text}`);
+      log(`internal error on ${loggable(servcmd)}: ${text}`);
       return failBody(TIM_CODES.INTERNAL_ERROR, `internal error on ${servcmd}`);
     }
   }
@@ -102,7 +127,7 @@ export function createDispatcher(options: DispatcherOptions) {
         return;
       }
       log(
-        `fault fired on ${frame.head.servcmd} for ${userId ?? 'an anonymous connection'}` +
+        `fault fired on ${loggable(frame.head.servcmd)} for ${userId ?? 'an anonymous connection'}` +
           `${fault.delayMs ? ` (delay ${fault.delayMs} ms)` : ''}` +
           `${fault.errorCode !== undefined ? ` (error ${fault.errorCode})` : ''}`,
       );

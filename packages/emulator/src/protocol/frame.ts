@@ -8,7 +8,8 @@ export interface FrameHead {
   usersig?: string;
   /** The A2 key the login reply gave, sent instead of identifier/usersig afterwards. */
   a2?: string;
-  sdkappid?: number;
+  /** The SDKAppID: a number, or the value as sent (JSON text) when it is not one. */
+  sdkappid?: number | string;
 }
 
 /** A parsed request frame. */
@@ -67,6 +68,8 @@ export function parseFrame(data: Buffer | string): ParsedFrame {
   if (typeof head.sdkappid === 'number') parsedHead.sdkappid = head.sdkappid;
   else if (typeof head.sdkappid === 'string' && /^\d+$/.test(head.sdkappid)) {
     parsedHead.sdkappid = Number(head.sdkappid);
+  } else if (head.sdkappid !== undefined && head.sdkappid !== null) {
+    parsedHead.sdkappid = JSON.stringify(head.sdkappid).slice(0, 40);
   }
   return { ok: true, frame: { head: parsedHead, body } };
 }

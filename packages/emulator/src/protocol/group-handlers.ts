@@ -1,4 +1,4 @@
-import type { GroupChange } from '../emulator-state.js';
+import type { GroupChange } from '../state/groups.js';
 import type { StoredGroup } from '../storage/storage.js';
 import type { GroupType } from '../types.js';
 import { okBody } from './frame.js';
@@ -16,6 +16,9 @@ import { TIM_CODES, TimCodeError } from './tim-codes.js';
 import { fromWireGroupType, groupInfoWire, groupMessageWire, memberWire } from './wire.js';
 
 const SVC = 'group_open_http_svc';
+
+/** A page of group notices that is empty and the last. */
+const NO_NOTICES = { NextMsgTime: 0, NotifyMsgList: [] } as const;
 
 /** `AppDefinedData: [{Key, Value}]` as a record. */
 function customFieldsOf(body: Record<string, unknown>): Record<string, string> | undefined {
@@ -241,12 +244,36 @@ export function createGroupHandlers(deps: ProtocolDeps): HandlerTable {
             random: int(body, 'Random', 0),
             clientSeq: int(body, 'ClientSeq', 0),
             priority: str(body, 'MsgPriority') || 'Normal',
+            clientTime: int(body, 'MsgClientTime', 0),
           },
           true,
         );
         queueMicrotask(() => delivery.groupMessage(message, connection));
         return okBody({ MsgTime: Math.floor(message.time / 1000), MsgSeq: message.seq });
       },
+    },
+
+    // Group notices (revocations) since BeginTime. The emulator revokes nothing, so the list is
+    // empty; `NextMsgTime: 0` tells the SDK there is no next page (without it, it asks again at
+    // once, forever).
+    [`${SVC}.get_group_notify`]: {
+      auth: true,
+      handle: ({ body, session }) => {
+        const group = requireGroup(str(body, 'GroupId'));
+        requireMember(group, session.userId);
+        return okBody({ GroupId: group.groupId, ...NO_NOTICES });
+      },
+    },
+
+    // 3.x asks for many groups at once; each answer carries its GroupId.
+    [`${SVC}.batch_get_group_notify`]: {
+      auth: true,
+      handle: ({ body }) =>
+        okBody({
+          NotifyRspList: list(body, 'NotifyReqList')
+            .filter(isRecord)
+            .map((request) => ({ GroupId: str(request, 'GroupId'), ...NO_NOTICES })),
+        }),
     },
 
     [`${SVC}.group_msg_get`]: {

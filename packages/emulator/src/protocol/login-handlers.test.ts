@@ -1,8 +1,10 @@
 import { expect, test } from 'vitest';
 import { useEmulator } from '../test-support/fixture.js';
+import { useRawSockets } from '../test-support/raw-socket.js';
 import { sendC2C } from '../test-support/sdk-client.js';
 
 const fx = useEmulator();
+const rawSocket = useRawSockets();
 
 const kickType = (data: unknown) => (data as { type?: string } | undefined)?.type;
 
@@ -97,4 +99,20 @@ test('expireUserSig and userSig() in the same second: old sigs refused, the new 
   await expect(fx.login(emu, 'alice', { userSig: oldSig })).rejects.toMatchObject({ code: 70001 });
   const again = await fx.login(emu, 'alice', { userSig: newSig });
   expect(again.events.some((e) => e.name === 'SDK_READY')).toBe(true);
+});
+
+test('a login whose sdkappid is not a number is refused with 70014; a numeric string is read', async () => {
+  const emu = await fx.start();
+  const raw = await rawSocket(`${emu.wsUrl}/binfo?instanceid=raw-app`);
+  const login = (sdkappid: unknown) =>
+    raw.request(
+      'im_open_status.wslogin',
+      {},
+      { identifier: 'alice', usersig: emu.userSig('alice'), sdkappid },
+    );
+  for (const bad of ['abc', '', {}, true, '1400000001x']) {
+    expect(await login(bad)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70014 });
+  }
+  expect(emu.onlineUsers()).toEqual([]);
+  expect(await login(String(emu.sdkAppId))).toMatchObject({ ActionStatus: 'OK' });
 });

@@ -65,6 +65,12 @@ export function createLoginHandlers(deps: ProtocolDeps): HandlerTable {
         `UserSig refused: ${verified.detail}`,
       );
     }
+    if (typeof head.sdkappid === 'string') {
+      throw new TimCodeError(
+        TIM_CODES.USER_SIG_APP_MISMATCH,
+        `sdkappid ${head.sdkappid} is not a number; send this server's SDKAppID ${sdkAppId}`,
+      );
+    }
     if (head.sdkappid !== undefined && head.sdkappid !== sdkAppId) {
       throw new TimCodeError(
         TIM_CODES.USER_SIG_APP_MISMATCH,

@@ -55,29 +55,8 @@ export const TIM_CODES = {
   BODY_SIZE_LIMIT: 80002,
 } as const;
 
-/** TIM's documented limits the emulator enforces. */
-export const TIM_LIMITS = {
-  /** Message content (text, custom data/description/extension), UTF-8 bytes. */
-  messageBytes: 12 * 1024,
-  /** Messages per second per group. */
-  groupMessagesPerSecond: 40,
-  /** Group name, UTF-8 bytes. */
-  groupNameBytes: 30,
-  /** Group introduction, UTF-8 bytes. */
-  groupIntroductionBytes: 240,
-  /** Group notification, UTF-8 bytes. */
-  groupNotificationBytes: 300,
-  /** Custom group id, bytes (printable ASCII, no `@TGS#` prefix). */
-  groupIdBytes: 48,
-  /** Group-level custom field key, bytes (letters, digits, underscore). */
-  customFieldKeyBytes: 16,
-  /** Group-level custom field value, bytes. */
-  customFieldValueBytes: 512,
-  /** Group-level custom fields per group. */
-  customFieldCount: 10,
-  /** Members of a Public/Work/Meeting group in the default edition. */
-  maxMembers: 2000,
-} as const;
+/** TIM's documented limits the emulator enforces: the same facts core checks, written once. */
+export { TIM_LIMITS } from '@clawlink/tim-facts';
 
 /**
  * An operation refused with a TIM error code. Thrown by the emulator's state operations; the

@@ -72,6 +72,15 @@ export function memberWire(member: StoredMember): Record<string, unknown> {
   };
 }
 
+/**
+ * What tim-js-sdk builds a received message's `ID` from (`<TinyId>-<MsgClientTime>-<random>`):
+ * the sender's values, so the ID is the one the sender's SDK gave the message when it made it.
+ * Without them the SDK dates the message itself, on receipt.
+ */
+function messageIdWire(message: StoredMessage): { MsgClientTime: number; TinyId: string } {
+  return { MsgClientTime: message.clientTime, TinyId: message.senderTinyId };
+}
+
 /** A group message as pushes (`GroupMsgArray`) and `group_msg_get` carry it. */
 export function groupMessageWire(
   message: StoredMessage,
@@ -98,6 +107,7 @@ export function groupMessageWire(
       From_AccountNick: fromNick,
     },
     IsPlaceMsg: 0,
+    ...messageIdWire(message),
   };
 }
 
@@ -113,6 +123,7 @@ export function c2cMessageWire(message: StoredMessage): Record<string, unknown> 
     MsgBody: message.msgBody,
     CloudCustomData: message.cloudCustomData,
     MsgKey: message.msgKey,
+    ...messageIdWire(message),
   };
 }
 

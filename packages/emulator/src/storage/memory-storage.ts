@@ -22,7 +22,16 @@ export function createMemoryStorage(): EmulatorStorage {
   const c2cMessages = new Map<string, StoredMessage[]>();
   const agents = new Map<string, StoredAgent>();
   const counters = new Map<string, number>();
+  const readMarks = new Map<string, number>();
   let ord = 0;
+
+  const byOrd = (wanted: number): StoredMessage | undefined => {
+    for (const list of [...groupMessages.values(), ...c2cMessages.values()]) {
+      const found = list.find((m) => m.ord === wanted);
+      if (found) return found;
+    }
+    return undefined;
+  };
 
   return {
     getUser: (userId) => {
@@ -69,7 +78,7 @@ export function createMemoryStorage(): EmulatorStorage {
 
     appendMessage: (message) => {
       ord += 1;
-      const stored: StoredMessage = { ...copy(message), ord };
+      const stored: StoredMessage = { ...copy(message), ord, version: message.version ?? 0 };
       const conversation = message.conversation;
       const [map, key] =
         conversation.type === 'group'
@@ -95,6 +104,25 @@ export function createMemoryStorage(): EmulatorStorage {
         .reverse()
         .slice(0, limit)
         .map(copy),
+    reviseMessage: (wanted, revision) => {
+      const found = byOrd(wanted);
+      if (!found) return undefined;
+      Object.assign(found, copy(revision));
+      return copy(found);
+    },
+    lastC2CMessagesOf: (userId) =>
+      [...c2cMessages.values()]
+        .flatMap((list) => {
+          const last = list.at(-1);
+          const c = last?.conversation;
+          return last && c?.type === 'c2c' && (c.from === userId || c.to === userId) ? [last] : [];
+        })
+        .sort((a, b) => b.ord - a.ord)
+        .map(copy),
+    getReadMark: (userId, key) => readMarks.get(`${userId}\u0000${key}`) ?? 0,
+    saveReadMark: (userId, key, mark) => {
+      readMarks.set(`${userId}\u0000${key}`, mark);
+    },
     findC2CMessage: (userA, userB, msgKey) => {
       const found = (c2cMessages.get(c2cPairKey(userA, userB)) ?? []).find(
         (m) => m.msgKey === msgKey,
@@ -115,6 +143,8 @@ export function createMemoryStorage(): EmulatorStorage {
       counters.set(name, next);
       return next;
     },
+
+    transaction: (fn) => fn(),
 
     close: () => {},
   };

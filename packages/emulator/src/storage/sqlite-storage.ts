@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { GroupType, MessageContent } from '../types.js';
 import {
@@ -60,7 +61,9 @@ CREATE TABLE IF NOT EXISTS messages (
   priority TEXT NOT NULL,
   msg_body TEXT NOT NULL,
   group_at_info TEXT NOT NULL,
-  msg_key TEXT NOT NULL
+  msg_key TEXT NOT NULL,
+  client_time INTEGER NOT NULL,
+  sender_tiny_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_group ON messages (group_id, seq);
 CREATE INDEX IF NOT EXISTS messages_by_pair ON messages (pair_key, ord);
@@ -75,6 +78,12 @@ CREATE TABLE IF NOT EXISTS agents (
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS read_marks (
+  user_id TEXT NOT NULL,
+  conversation TEXT NOT NULL,
+  mark INTEGER NOT NULL,
+  PRIMARY KEY (user_id, conversation)
 );
 `;
 
@@ -125,6 +134,9 @@ interface MessageRow {
   msg_body: string;
   group_at_info: string;
   msg_key: string;
+  client_time: number;
+  sender_tiny_id: string;
+  version: number;
 }
 
 interface AgentRow {
@@ -185,6 +197,9 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   msgBody: JSON.parse(r.msg_body) as WireElement[],
   groupAtInfo: JSON.parse(r.group_at_info) as WireAtInfo[],
   msgKey: r.msg_key,
+  clientTime: r.client_time,
+  senderTinyId: r.sender_tiny_id,
+  version: r.version,
 });
 
 const toAgent = (r: AgentRow): StoredAgent => ({
@@ -197,14 +212,52 @@ const toAgent = (r: AgentRow): StoredAgent => ({
 });
 
 /**
+ * Creates the database file, when it does not exist yet, readable and writable by its owner
+ * only: it holds apiKey hashes. SQLite gives its -wal and -shm files the same mode.
+ */
+function createPrivateFile(path: string): void {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+/**
+ * Files written before messages kept what the SDK builds their ID from get the columns, filled
+ * with the best values they have: the store second and the sender's TinyId.
+ */
+function addMessageIdColumns(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(messages)').all();
+  if (columns.some((c) => c.name === 'client_time')) return;
+  db.transaction(() => {
+    db.exec(`ALTER TABLE messages ADD COLUMN client_time INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN sender_tiny_id TEXT NOT NULL DEFAULT '';
+      UPDATE messages SET client_time = time / 1000,
+        sender_tiny_id = COALESCE((SELECT tiny_id FROM users WHERE user_id = from_user), '');`);
+  })();
+}
+
+/** Adds `messages.version` (TIM's `MsgVersion`, 0 until a modification) to new and old files. */
+function addMessageVersionColumn(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(messages)').all();
+  if (columns.some((c) => c.name === 'version')) return;
+  db.exec('ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0');
+}
+
+/**
  * State in a SQLite file (better-sqlite3, WAL): users, groups with their custom fields,
  * members, messages and agents survive a restart on the same file.
  */
 export function createSqliteStorage(path: string): EmulatorStorage {
+  createPrivateFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  addMessageIdColumns(db);
+  addMessageVersionColumn(db);
 
   const q = {
     getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE user_id = ?'),
@@ -250,16 +303,34 @@ export function createSqliteStorage(path: string): EmulatorStorage {
     ),
     appendMessage: db.prepare(
       `INSERT INTO messages (id, group_id, pair_key, from_user, to_user, time, seq, random,
-         content, cloud_custom_data, client_seq, priority, msg_body, group_at_info, msg_key)
+         content, cloud_custom_data, client_seq, priority, msg_body, group_at_info, msg_key,
+         client_time, sender_tiny_id)
        VALUES (@id, @group_id, @pair_key, @from_user, @to_user, @time, @seq, @random,
          @content, @cloud_custom_data, @client_seq, @priority, @msg_body, @group_at_info,
-         @msg_key)`,
+         @msg_key, @client_time, @sender_tiny_id)`,
     ),
     groupMessages: db.prepare<[string, number, number], MessageRow>(
       'SELECT * FROM messages WHERE group_id = ? AND seq <= ? ORDER BY seq DESC LIMIT ?',
     ),
     c2cMessages: db.prepare<[string, number, number], MessageRow>(
       'SELECT * FROM messages WHERE pair_key = ? AND ord < ? ORDER BY ord DESC LIMIT ?',
+    ),
+    reviseMessage: db.prepare(
+      `UPDATE messages SET msg_body = @msg_body, content = @content,
+         cloud_custom_data = @cloud_custom_data, version = @version WHERE ord = @ord`,
+    ),
+    messageByOrd: db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE ord = ?'),
+    lastC2COf: db.prepare<[string, string], MessageRow>(
+      `SELECT * FROM messages WHERE ord IN (SELECT MAX(ord) FROM messages
+         WHERE pair_key IS NOT NULL AND (from_user = ? OR to_user = ?) GROUP BY pair_key)
+       ORDER BY ord DESC`,
+    ),
+    getReadMark: db.prepare<[string, string], { mark: number }>(
+      'SELECT mark FROM read_marks WHERE user_id = ? AND conversation = ?',
+    ),
+    saveReadMark: db.prepare(
+      `INSERT INTO read_marks (user_id, conversation, mark) VALUES (?, ?, ?)
+       ON CONFLICT (user_id, conversation) DO UPDATE SET mark = excluded.mark`,
     ),
     findC2C: db.prepare<[string, string], MessageRow>(
       'SELECT * FROM messages WHERE pair_key = ? AND msg_key = ?',
@@ -360,6 +431,8 @@ export function createSqliteStorage(path: string): EmulatorStorage {
         msg_body: JSON.stringify(m.msgBody),
         group_at_info: JSON.stringify(m.groupAtInfo),
         msg_key: m.msgKey,
+        client_time: m.clientTime,
+        sender_tiny_id: m.senderTinyId,
       });
       return { ...structuredClone(m), ord: Number(result.lastInsertRowid) };
     },
@@ -369,6 +442,22 @@ export function createSqliteStorage(path: string): EmulatorStorage {
       q.c2cMessages
         .all(c2cPairKey(userA, userB), beforeOrd ?? Number.MAX_SAFE_INTEGER, limit)
         .map(toMessage),
+    reviseMessage: (ord, r) => {
+      q.reviseMessage.run({
+        ord,
+        msg_body: JSON.stringify(r.msgBody),
+        content: JSON.stringify(r.content),
+        cloud_custom_data: r.cloudCustomData,
+        version: r.version,
+      });
+      const row = q.messageByOrd.get(ord);
+      return row && toMessage(row);
+    },
+    lastC2CMessagesOf: (userId) => q.lastC2COf.all(userId, userId).map(toMessage),
+    getReadMark: (userId, key) => q.getReadMark.get(userId, key)?.mark ?? 0,
+    saveReadMark: (userId, key, mark) => {
+      q.saveReadMark.run(userId, key, mark);
+    },
     findC2CMessage: (userA, userB, msgKey) => {
       const row = q.findC2C.get(c2cPairKey(userA, userB), msgKey);
       return row && toMessage(row);
@@ -394,6 +483,8 @@ export function createSqliteStorage(path: string): EmulatorStorage {
       if (!row) throw new Error(`counter ${name} did not advance`);
       return row.value;
     },
+
+    transaction: (fn) => db.transaction(fn)(),
 
     close: () => {
       if (db.open) db.close();

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createMemoryStorage } from './memory-storage.js';
 import { createSqliteStorage } from './sqlite-storage.js';
@@ -49,6 +50,8 @@ const groupMessage = (groupId: string, seq: number): Omit<StoredMessage, 'ord'> 
   msgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${seq}` } }],
   groupAtInfo: [],
   msgKey: '',
+  clientTime: seq,
+  senderTinyId: '7',
 });
 
 const c2cMessage = (from: string, to: string, seq: number): Omit<StoredMessage, 'ord'> => ({
@@ -140,4 +143,39 @@ test('a SQLite file keeps everything across a reopen', () => {
   expect(second.getGroup('g1')?.customFields).toEqual({ k: 'v' });
   expect(second.groupMessages('g1', 10).map((m) => m.content)).toEqual([{ text: 'm1' }]);
   expect(second.nextCounter('tinyId')).toBe(2);
+});
+
+test("a SQLite file from before message IDs were kept gets the sender's TinyId and the store second", () => {
+  const path = sqlitePath();
+  const first = createSqliteStorage(path);
+  first.saveUser({ userId: 'alice', nick: '', createdAt: 1, tinyId: '7', sigsExpiredAtSeconds: 0 });
+  first.appendMessage({ ...groupMessage('g1', 3), clientTime: 99, senderTinyId: '' });
+  first.close();
+  const old = new Database(path);
+  old.exec(
+    'ALTER TABLE messages DROP COLUMN client_time; ALTER TABLE messages DROP COLUMN sender_tiny_id',
+  );
+  old.close();
+  const second = createSqliteStorage(path);
+  opened.push(second);
+  expect(second.groupMessages('g1', 10)).toMatchObject([
+    { seq: 3, clientTime: 3, senderTinyId: '7' },
+  ]);
+});
+
+test('a new SQLite file and its -wal/-shm are readable by their owner only (they hold apiKey hashes)', () => {
+  const path = sqlitePath();
+  const storage = createSqliteStorage(path);
+  opened.push(storage);
+  storage.saveAgent({
+    agentId: 'a1',
+    userId: 'u1',
+    claimed: false,
+    revoked: false,
+    apiKeyHash: 'ab',
+    createdAt: 5,
+  });
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    expect({ file, mode: statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+  }
 });

@@ -71,7 +71,24 @@ export interface StoredMessage extends EmulatorMessage {
   groupAtInfo: WireAtInfo[];
   /** C2C message key `<seq>_<random>_<time>`; empty for group messages. */
   msgKey: string;
+  /**
+   * The sender's `MsgClientTime` (seconds; the post time for admin posts). With
+   * {@link StoredMessage.senderTinyId} and `random` it makes the SDK's message ID.
+   */
+  clientTime: number;
+  /** The sender's TinyId when the message was stored. */
+  senderTinyId: string;
+  /**
+   * TIM's `MsgVersion`: +1 on every modification (`modify_*_msg`); absent or 0 as sent. The
+   * storages store 0 for a new message.
+   */
+  version?: number;
 }
+
+/** What a modification replaces in a stored message. */
+export type MessageRevision = Pick<StoredMessage, 'msgBody' | 'content' | 'cloudCustomData'> & {
+  version: number;
+};
 
 /** An agent as stored: never the apiKey itself, only its hash. */
 export interface StoredAgent extends EmulatorAgent {
@@ -104,8 +121,18 @@ export interface EmulatorStorage {
   /** Ids of the groups `userId` is a member of, in join order. */
   groupIdsOf(userId: string): string[];
 
-  /** Stores a message and returns it with its `ord`. */
+  /** Stores a message and returns it with its `ord` (and `version` 0). */
   appendMessage(message: Omit<StoredMessage, 'ord'>): StoredMessage;
+  /** Replaces the body of the message with this `ord`; returns it revised, or undefined. */
+  reviseMessage(ord: number, revision: MessageRevision): StoredMessage | undefined;
+  /** The newest message of every C2C conversation `userId` is in, newest first. */
+  lastC2CMessagesOf(userId: string): StoredMessage[];
+  /**
+   * How far `userId` has read a conversation (`conversationKey`): a C2C peer's messages up to
+   * this time (seconds), a group's up to this seq; 0 when never reported.
+   */
+  getReadMark(userId: string, conversationKey: string): number;
+  saveReadMark(userId: string, conversationKey: string, mark: number): void;
   /** A group's messages with `seq <= maxSeq` (all when omitted), newest first, at most `limit`. */
   groupMessages(groupId: string, limit: number, maxSeq?: number): StoredMessage[];
   /** Messages between two users with `ord < beforeOrd` (all when omitted), newest first. */
@@ -118,6 +145,12 @@ export interface EmulatorStorage {
 
   /** Returns the next value (1, 2, ...) of a named persistent counter. */
   nextCounter(name: string): number;
+
+  /**
+   * Runs `fn`'s writes as one unit and returns its result. SQLite: one transaction, so a throw
+   * or a crash inside leaves none of them. Memory: `fn` runs as is (nothing survives a crash).
+   */
+  transaction<T>(fn: () => T): T;
 
   close(): void;
 }

@@ -253,3 +253,49 @@ export function sendC2C(from: TestClient, to: string, text: string) {
     }),
   );
 }
+
+/** What {@link recordSentFrames} gives a test. */
+export interface SentFrames {
+  /** The servcmd of every frame SDK clients sent since recording began (or the last reset), in order. */
+  readonly servcmds: string[];
+  /** Forgets what was recorded so far. */
+  reset(): void;
+  /** Stops recording (restores `WebSocket.prototype.send`). */
+  stop(): void;
+}
+
+/**
+ * Records the servcmd of every frame any SDK client of this test file sends, by wrapping the
+ * global `WebSocket.prototype.send` the SDK uses: a count of requests, not of time.
+ */
+export function recordSentFrames(): SentFrames {
+  const proto = globalThis.WebSocket.prototype;
+  const original = proto.send;
+  const servcmds: string[] = [];
+  proto.send = function send(this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+    const text =
+      typeof data === 'string'
+        ? data
+        : ArrayBuffer.isView(data)
+          ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+          : data instanceof ArrayBuffer
+            ? Buffer.from(data).toString('utf8')
+            : '';
+    try {
+      const head = (JSON.parse(text) as { head?: { servcmd?: unknown } }).head;
+      servcmds.push(typeof head?.servcmd === 'string' ? head.servcmd : '(no servcmd)');
+    } catch {
+      servcmds.push('(not JSON)');
+    }
+    return original.call(this, data);
+  };
+  return {
+    servcmds,
+    reset: () => {
+      servcmds.length = 0;
+    },
+    stop: () => {
+      proto.send = original;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { type ConversationRef, conversationKey } from '../conversation/conversation-ref.js';
+import type { Logger } from '../logging/logger.js';
+import type { StateStore, Watermark } from '../state/state-store.js';
+import type { TimMessage } from '../tim/tim-message.js';
+import type { PipelineConfig } from './pipeline-config.js';
+
+/** TIM's largest history page. */
+const HISTORY_PAGE = 100;
+
+/** Where catch-up reads from: the account's conversations and their history. */
+export interface CatchUpSource {
+  /** Every conversation to catch up: joined groups and one-to-one chats in TIM's list. */
+  conversations(): Promise<ConversationRef[]>;
+  /** History of a conversation, oldest first: the newest `count`, or the newest before `before`. */
+  history(
+    conversation: ConversationRef,
+    options: { count: number; before?: string },
+  ): Promise<TimMessage[]>;
+}
+
+/** What one catch-up did. */
+export interface CatchUpReport {
+  /** Conversations looked at. */
+  readonly conversations: number;
+  /** Messages fed to the pipeline (the ledger still drops those already handled). */
+  readonly delivered: number;
+  /** Messages after the watermark left out: older than `maxAgeMs`, or beyond `maxMessages`. */
+  readonly skipped: number;
+  /** Conversations whose history could not be read (logged; caught up on the next connect). */
+  readonly failed: number;
+}
+
+/** Options of {@link catchUp}. */
+export interface CatchUpOptions {
+  readonly source: CatchUpSource;
+  readonly store: StateStore;
+  readonly config: PipelineConfig['catchUp'];
+  readonly now: number;
+  readonly logger: Logger;
+  /** Feeds one caught-up message to the pipeline, oldest first per conversation. */
+  readonly deliver: (message: TimMessage) => void;
+}
+
+/**
+ * Catch-up after downtime: for each conversation, the history after its watermark (or, for a
+ * conversation without one, after the time the account was last online; the very first start
+ * catches up nothing) is fetched, bounded by `maxAgeMs` and `maxMessages` (the newest are
+ * kept; what falls outside is skipped with one log line saying how many), and delivered in
+ * order.
+ */
+export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
+  const { source, store, config, now, logger } = options;
+  if (config.maxAgeMs === 0) return { conversations: 0, delivered: 0, skipped: 0, failed: 0 };
+  const lastOnline = store.getLastOnline();
+  const conversations = await source.conversations();
+  let delivered = 0;
+  let skipped = 0;
+  let failed = 0;
+  for (const conversation of conversations) {
+    const key = conversationKey(conversation);
+    const watermark = store.getWatermark(key);
+    const since = watermark?.time ?? lastOnline;
+    if (since === undefined) continue;
+    try {
+      const cutoff = now - config.maxAgeMs;
+      const missed = await missedMessages(source, conversation, watermark, since, cutoff);
+      const recent = missed.filter((message) => message.time >= cutoff);
+      const kept = recent.slice(-config.maxMessages);
+      const left = missed.length - kept.length;
+      if (left > 0) {
+        skipped += left;
+        logger.info(
+          { conversation: key, skipped: left, kept: kept.length },
+          `catch-up skipped ${left} message(s) of ${key} (older than catchUp.maxAgeMs or beyond catchUp.maxMessages)`,
+        );
+      }
+      for (const message of kept) options.deliver(message);
+      delivered += kept.length;
+    } catch (error) {
+      failed++;
+      logger.warn(
+        { conversation: key, err: error instanceof Error ? error.message : String(error) },
+        'catch-up could not read the history of a conversation',
+      );
+    }
+  }
+  return { conversations: conversations.length, delivered, skipped, failed };
+}
+
+/**
+ * The messages after the watermark (or `since`), oldest first, paging back until the watermark
+ * or a message older than `cutoff` (older pages would all be skipped) is reached.
+ */
+async function missedMessages(
+  source: CatchUpSource,
+  conversation: ConversationRef,
+  watermark: Watermark | undefined,
+  since: number,
+  cutoff: number,
+): Promise<TimMessage[]> {
+  const after = (message: TimMessage): boolean => {
+    if (watermark?.messageId === message.id) return false;
+    if (watermark?.seq !== undefined && message.seq !== undefined)
+      return message.seq > watermark.seq;
+    // TIM's times have second precision: a message in the same second as `since` is kept (the
+    // ledger drops it when it was handled).
+    return message.time >= Math.floor(since / 1000) * 1000;
+  };
+  let collected: TimMessage[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await source.history(conversation, {
+      count: HISTORY_PAGE,
+      ...(before === undefined ? {} : { before }),
+    });
+    const newer = page.filter(after);
+    collected = [...newer, ...collected];
+    const oldest = page[0];
+    if (page.length < HISTORY_PAGE || newer.length < page.length || oldest === undefined) break;
+    if (oldest.time < cutoff) break;
+    before = oldest.id;
+  }
+  return collected;
+}

@@ -1,0 +1,467 @@
+import { type ConversationRef, conversationKey } from '../conversation/conversation-ref.js';
+import { ClawlinkError } from '../errors/clawlink-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { AccountRuntime } from '../runtime/account-runtime.js';
+import type { Clock } from '../runtime/clock.js';
+import type { StateStore } from '../state/state-store.js';
+import type { SentMessage } from '../tim/messages.js';
+import type { TimMessage } from '../tim/tim-message.js';
+import { type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
+import { chunkText } from './chunk-text.js';
+import { type ConversationBatch, createConversationQueue } from './conversation-queue.js';
+import { createDispatchRunner } from './dispatch-runner.js';
+import { gate, isMentioned } from './gate.js';
+import type { Dispatch, DispatchContext, InboundEvent, Reply } from './inbound-event.js';
+import { createPipelineMetrics, type PipelineMetricsSnapshot } from './metrics.js';
+import { type NormalisedMessage, normalise } from './normalise.js';
+import { createOutboundQueue } from './outbound-queue.js';
+import type { PipelineConfig } from './pipeline-config.js';
+import { answeredIds, buildReplyFormat, type ReplyFormat } from './reply-format.js';
+import { streamReply } from './stream-reply.js';
+
+/** What the pipeline needs from TIM: sending, editing, history and channel profiles. */
+export interface PipelineTim {
+  /** Sends one message (text with mentions and cloud custom data). */
+  send(
+    conversation: ConversationRef,
+    text: string,
+    options: { mentions?: readonly string[]; cloudCustomData?: string },
+  ): Promise<SentMessage>;
+  /** Replaces the text of a message this account sent (streamed replies). */
+  modify(conversation: ConversationRef, message: SentMessage, text: string): Promise<void>;
+  /** Recent history of a conversation, oldest first. */
+  history(conversation: ConversationRef, options: { count: number }): Promise<TimMessage[]>;
+  /** A channel's name and skill (through the account's channel cache). */
+  channel(channelId: string): Promise<{ name: string; skill?: string }>;
+}
+
+/** Options of {@link createInboundPipeline}. */
+export interface InboundPipelineOptions {
+  readonly accountId: string;
+  /** The account's runtime, handed to the dispatch as `ctx.runtime`. */
+  readonly runtime: AccountRuntime;
+  readonly store: () => StateStore;
+  /** The pipeline config, read for every message (`runtime.updateConfig` applies at once). */
+  readonly config: () => PipelineConfig;
+  /** The host's dispatch. */
+  readonly dispatch: Dispatch;
+  /** This agent's TIM UserID (known once logged in). */
+  readonly selfUserId: () => string | undefined;
+  readonly tim: PipelineTim;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Reports a failure the host should know of (a dispatch given up, a reply not sent). */
+  readonly onError: (error: ClawlinkError) => void;
+  /** Recognises a clawlink agent envelope: such messages go to {@link onAgentEnvelope}. */
+  readonly isAgentEnvelope?: (message: TimMessage) => boolean;
+  /** Handles an agent envelope (request or response); resolves when it was handled. */
+  readonly onAgentEnvelope?: (message: TimMessage) => Promise<void>;
+}
+
+/** How recent history is read to see whether a message found unhandled was answered already. */
+const ANSWER_CHECK_HISTORY = 50;
+/** How many of this agent's sent message ids are remembered (quote replies to them count as mentions). */
+const OWN_IDS_KEPT = 500;
+
+/** The inbound pipeline of one account: ledger, gate, queue, dispatch, replies. */
+export interface InboundPipeline {
+  /** Takes a message received from TIM (live or caught up). Never throws. */
+  accept(message: TimMessage, options?: { catchUp?: boolean }): void;
+  /**
+   * Catches up after a (re)connect: history after each conversation's watermark goes through
+   * the pipeline before the live messages that arrive meanwhile (those are held until the
+   * catch-up has finished). Never rejects; one catch-up runs at a time.
+   */
+  catchUp(source: CatchUpSource): Promise<CatchUpReport | undefined>;
+  /** The pipeline's counters. */
+  metrics(): PipelineMetricsSnapshot;
+  /** Stops: queued messages stay unhandled (caught up later), running dispatches are aborted. */
+  stop(): Promise<void>;
+}
+
+interface QueuedMessage {
+  readonly message: NormalisedMessage;
+  /** Found unhandled in the ledger (a restart, or catch-up): check for an earlier answer first. */
+  readonly recheck: boolean;
+}
+
+/**
+ * Creates the pipeline: normalise -> drop own/system/unsupported -> durable ledger dedupe ->
+ * gate -> per-conversation queue (order, debounce, concurrency) -> dispatch (signal, timeout,
+ * retries) -> reply (quoted, mentioned, chunked, rate-limited, streamed) -> mark handled.
+ */
+export function createInboundPipeline(options: InboundPipelineOptions): InboundPipeline {
+  const { store, config, clock, logger, tim } = options;
+  /** Delivered in this run and not yet settled: a second delivery is a duplicate. */
+  const inFlight = new Set<string>();
+  const ownIds = new Set<string>();
+  const rememberOwn = (sent: SentMessage): void => {
+    ownIds.add(sent.messageId);
+    if (ownIds.size > OWN_IDS_KEPT) ownIds.delete(ownIds.values().next().value as string);
+  };
+  const initial = config();
+  const queue = createConversationQueue<QueuedMessage>({
+    clock,
+    logger,
+    windowMs: initial.debounce.windowMs,
+    maxBatch: initial.debounce.maxBatch,
+    concurrency: initial.dispatch.concurrency,
+    dispatch: (batch, signal) => runBatch(batch, signal),
+  });
+  const metrics = createPipelineMetrics(() => Object.fromEntries(queue.depths()));
+  const runner = createDispatchRunner({
+    clock,
+    logger,
+    timeoutMs: initial.dispatch.timeoutMs,
+    maxAttempts: initial.dispatch.maxAttempts,
+  });
+  const outbound = createOutboundQueue<
+    { text: string; format: ReplyFormat; first: boolean },
+    SentMessage
+  >({
+    clock,
+    logger,
+    send: async (conversation, part) => {
+      const sent = await tim.send(conversation, part.text, {
+        ...(part.first && part.format.mentions.length > 0
+          ? { mentions: part.format.mentions }
+          : {}),
+        cloudCustomData: part.format.cloudCustomData,
+      });
+      rememberOwn(sent);
+      return sent;
+    },
+  });
+
+  const settle = (messages: readonly NormalisedMessage[], outcome: 'handled' | string): void => {
+    const s = store();
+    for (const message of messages) {
+      if (outcome === 'handled') s.markHandled(message.id);
+      else s.markFailed(message.id, outcome);
+      inFlight.delete(message.id);
+    }
+    const newest = messages.at(-1);
+    if (newest) {
+      s.advanceWatermark(conversationKey(newest.conversation), {
+        time: newest.time,
+        messageId: newest.id,
+        ...(newest.seq === undefined ? {} : { seq: newest.seq }),
+      });
+    }
+  };
+
+  /** Live messages held while a catch-up runs; `undefined` when none runs. */
+  let held: TimMessage[] | undefined;
+  let catchingUp: Promise<CatchUpReport | undefined> | undefined;
+
+  const accept = (raw: TimMessage, { catchUp = false } = {}): void => {
+    if (held && !catchUp) {
+      held.push(raw);
+      return;
+    }
+    metrics.received();
+    const selfUserId = options.selfUserId();
+    if (selfUserId === undefined) return;
+    const log = logger.child({
+      messageId: raw.id,
+      conversation: conversationKey(raw.conversation),
+    });
+    try {
+      const normalised = normalise(raw, {
+        selfUserId,
+        isOwnMessageId: (id) => ownIds.has(id),
+        ...(options.isAgentEnvelope ? { isAgentRequest: options.isAgentEnvelope } : {}),
+      });
+      if ('drop' in normalised) {
+        metrics.dropped(normalised.drop);
+        log.debug({ reason: normalised.drop }, 'message dropped');
+        return;
+      }
+      const message = normalised.message;
+      const admission = store().recordSeen({
+        messageId: message.id,
+        conversationId: conversationKey(message.conversation),
+        time: message.time,
+        ...(message.seq === undefined ? {} : { seq: message.seq }),
+      });
+      if (admission === 'handled' || admission === 'failed' || inFlight.has(message.id)) {
+        metrics.duplicate();
+        log.debug({ ledger: admission }, 'duplicate message dropped');
+        return;
+      }
+      inFlight.add(message.id);
+      if (catchUp) metrics.caughtUp();
+      if (message.kind === 'agent_request' && options.onAgentEnvelope) {
+        options.onAgentEnvelope(raw).then(
+          () => settle([message], 'handled'),
+          (error: unknown) => {
+            log.warn({ err: summary(error) }, 'agent envelope not handled');
+            settle([message], 'agent_envelope_failed');
+          },
+        );
+        return;
+      }
+      const verdict = gate(message, config(), { selfUserId });
+      if (!verdict.pass) {
+        metrics.gated(verdict.reason);
+        log.debug({ reason: verdict.reason }, 'message gated out');
+        settle([message], 'handled');
+        return;
+      }
+      queue.enqueue(message.conversation, { message, recheck: admission === 'seen' }, { catchUp });
+    } catch (error) {
+      inFlight.delete(raw.id);
+      const failure = ClawlinkError.isInstance(error)
+        ? error
+        : new ClawlinkError('INTERNAL', `The inbound pipeline failed on message ${raw.id}.`, {
+            cause: error,
+          });
+      log.error({ err: summary(failure) }, 'inbound message could not be processed');
+      options.onError(failure);
+    }
+  };
+
+  const alreadyAnswered = async (
+    conversation: ConversationRef,
+    items: readonly QueuedMessage[],
+  ): Promise<Set<string>> => {
+    if (!items.some((item) => item.recheck)) return new Set();
+    const self = options.selfUserId();
+    const recent = await tim.history(conversation, { count: ANSWER_CHECK_HISTORY });
+    return new Set(
+      recent.filter((m) => m.from === self).flatMap((m) => answeredIds(m.cloudCustomData)),
+    );
+  };
+
+  async function runBatch(
+    batch: ConversationBatch<QueuedMessage>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const log = logger.child({
+      conversation: batch.key,
+      messageIds: batch.items.map((item) => item.message.id),
+    });
+    let items = batch.items;
+    try {
+      const answered = await alreadyAnswered(batch.conversation, items);
+      const earlier = items.filter((item) => answered.has(item.message.id));
+      if (earlier.length > 0) {
+        log.info(
+          { answered: earlier.map((i) => i.message.id) },
+          'already answered before a restart; not answering again',
+        );
+        settle(
+          earlier.map((i) => i.message),
+          'handled',
+        );
+        items = items.filter((item) => !answered.has(item.message.id));
+      }
+    } catch (error) {
+      log.warn({ err: summary(error) }, 'could not check history for earlier answers; dispatching');
+    }
+    if (items.length === 0) return;
+    const messages = items.map((item) => item.message);
+    const event = await buildEvent(batch.conversation, messages, batch.catchUp);
+    const dispatch = options.dispatch;
+    metrics.dispatched();
+    const outcome = await runner.run(
+      async (attemptSignal) => {
+        const ctx = replyContext(event, messages, attemptSignal, log);
+        const reply: Reply = await dispatch(event, ctx);
+        return reply;
+      },
+      { signal, context: { conversation: batch.key } },
+    );
+    if (outcome.attempts > 1) for (let i = 1; i < outcome.attempts; i++) metrics.retry();
+    if (outcome.status === 'stopped') {
+      for (const m of messages) inFlight.delete(m.id);
+      return;
+    }
+    if (outcome.status === 'failed') {
+      metrics.failure();
+      settle(messages, `dispatch_${outcome.reason}`);
+      const error = new ClawlinkError(
+        'DISPATCH_FAILED',
+        `The dispatch failed ${outcome.attempts} time(s) for message(s) ${messages.map((m) => m.id).join(', ')} in ${batch.key}: ${outcome.message}. They are recorded as failed and not retried.`,
+        { cause: outcome.cause },
+      );
+      log.warn({ attempts: outcome.attempts, reason: outcome.reason }, 'dispatch given up');
+      options.onError(error);
+      return;
+    }
+    const reply = outcome.value;
+    if (reply !== undefined && reply !== null && reply !== '') {
+      try {
+        await sendReply(event, messages, reply, signal);
+      } catch (error) {
+        settle(messages, 'reply_failed');
+        const failure = ClawlinkError.isInstance(error)
+          ? error
+          : new ClawlinkError('INTERNAL', 'The reply could not be sent.', { cause: error });
+        log.warn({ err: summary(failure) }, 'reply not sent');
+        options.onError(failure);
+        return;
+      }
+    }
+    settle(messages, 'handled');
+  }
+
+  async function buildEvent(
+    conversation: ConversationRef,
+    messages: readonly NormalisedMessage[],
+    catchUp: boolean,
+  ): Promise<InboundEvent> {
+    const newest = messages.at(-1) as NormalisedMessage;
+    const selfUserId = options.selfUserId() ?? '';
+    const mentions = [...new Set(messages.flatMap((m) => m.mentions))];
+    const base = {
+      accountId: options.accountId,
+      conversation,
+      sender: { id: newest.senderId, nick: newest.senderNick },
+      text: messages.map((m) => m.text).join('\n'),
+      messages: messages.map((m) => ({
+        id: m.id,
+        time: m.time,
+        text: m.text,
+        ...(m.seq === undefined ? {} : { seq: m.seq }),
+      })),
+      mentions,
+      wasMentioned: messages.some((m) => isMentioned(m, config(), { selfUserId })),
+      time: newest.time,
+      catchUp,
+    };
+    if (conversation.type === 'c2c') return { ...base, kind: 'direct' };
+    const channel = await tim.channel(conversation.id).catch(() => ({ name: conversation.id }));
+    return {
+      ...base,
+      kind: 'channel',
+      channel: {
+        id: conversation.id,
+        name: channel.name,
+        ...('skill' in channel && channel.skill !== undefined ? { skill: channel.skill } : {}),
+      },
+    };
+  }
+
+  function replyContext(
+    event: InboundEvent,
+    messages: readonly NormalisedMessage[],
+    signal: AbortSignal,
+    log: Logger,
+  ): DispatchContext {
+    return {
+      signal,
+      runtime: options.runtime,
+      logger: log,
+      reply: (content) => {
+        if (signal.aborted) {
+          return Promise.reject(
+            new ClawlinkError(
+              'STOPPED',
+              'This dispatch was stopped or timed out; its reply is not sent (the message is retried or recorded as failed).',
+            ),
+          );
+        }
+        return sendReply(event, messages, content, signal);
+      },
+    };
+  }
+
+  async function sendReply(
+    event: InboundEvent,
+    messages: readonly NormalisedMessage[],
+    content: string | AsyncIterable<string>,
+    signal: AbortSignal,
+  ): Promise<SentMessage[]> {
+    const format = buildReplyFormat(event.conversation, messages, event.sender, config().replies);
+    if (typeof content === 'string') {
+      const prefixBytes = Buffer.byteLength(format.textPrefix, 'utf8');
+      const chunks = chunkText(content, {
+        prefixBytes,
+        reserveBytes: Buffer.byteLength(format.cloudCustomData, 'utf8') + 64,
+      });
+      const parts = chunks.map((chunk, index) => ({
+        text: index === 0 ? `${format.textPrefix}${chunk.text}` : chunk.text,
+        format,
+        first: index === 0,
+      }));
+      const sent = await outbound.send(event.conversation, parts);
+      metrics.replied();
+      metrics.chunksSent(sent.length);
+      return sent;
+    }
+    let sentFirst = false;
+    const streamed = await streamReply<SentMessage>(content, {
+      clock,
+      intervalMs: config().stream.intervalMs,
+      prefix: format.textPrefix,
+      reserveBytes: Buffer.byteLength(format.cloudCustomData, 'utf8') + 64,
+      signal,
+      logger,
+      editor: {
+        send: async (text) => {
+          const first = !sentFirst;
+          sentFirst = true;
+          const [message] = await outbound.send(event.conversation, [{ text, format, first }]);
+          return message as SentMessage;
+        },
+        modify: async (message, text) => {
+          await tim.modify(event.conversation, message, text);
+        },
+      },
+    });
+    const sent = streamed.messages.map((m) => m.handle);
+    metrics.streamed();
+    metrics.chunksSent(sent.length);
+    return sent;
+  }
+
+  const runCatchUp = async (source: CatchUpSource): Promise<CatchUpReport | undefined> => {
+    held ??= [];
+    const startedAt = clock.now();
+    try {
+      const report = await catchUp({
+        source,
+        store: store(),
+        config: config().catchUp,
+        now: startedAt,
+        logger,
+        deliver: (message) => accept(message, { catchUp: true }),
+      });
+      store().setLastOnline(startedAt);
+      if (report.delivered > 0 || report.skipped > 0) {
+        logger.info({ ...report }, `caught up ${report.delivered} message(s)`);
+      }
+      return report;
+    } catch (error) {
+      logger.warn({ err: summary(error) }, 'catch-up failed; it runs again on the next connect');
+      return undefined;
+    } finally {
+      const live = held ?? [];
+      held = undefined;
+      for (const message of live) accept(message);
+    }
+  };
+
+  return {
+    accept,
+    catchUp(source) {
+      catchingUp ??= runCatchUp(source).finally(() => {
+        catchingUp = undefined;
+      });
+      return catchingUp;
+    },
+    metrics: () => metrics.snapshot(),
+    async stop() {
+      runner.stop();
+      const dropped = await queue.stop();
+      for (const item of dropped) inFlight.delete(item.message.id);
+      await outbound.stop();
+    },
+  };
+}
+
+function summary(error: unknown): { code?: string; message: string } {
+  if (ClawlinkError.isInstance(error)) return { code: error.code, message: error.message };
+  return { message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,278 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClawlinkError } from '../errors/clawlink-error.js';
+import type { Dispatch, InboundEvent } from '../pipeline/inbound-event.js';
+import { waitUntil } from '../tim/test-support.js';
+import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+
+const SDK_APP_ID = 1400000401;
+const SECRET_KEY = 'pipeline-test-secret';
+
+let emulator: Emulator;
+const stateDirs: string[] = [];
+const runtimes: AccountRuntime[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
+  emulator.createUser('alice', { nick: 'Alice' });
+  emulator.createUser('carol', { nick: 'Carol' });
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+let rooms = 0;
+/** A fresh group with alice and the agent as members. */
+function room(agent: string): string {
+  const groupId = `room${++rooms}`;
+  emulator.createGroup({
+    groupId,
+    name: `Room ${rooms}`,
+    owner: 'alice',
+    members: ['alice', agent],
+  });
+  return groupId;
+}
+
+function agentRuntime(
+  userId: string,
+  dispatch: Dispatch | undefined,
+  extra: Record<string, unknown> = {},
+  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-')),
+): AccountRuntime {
+  stateDirs.push(stateDir);
+  const runtime = createAccountRuntime({
+    config: {
+      accountId: userId,
+      server: emulator.wsUrl,
+      stateDir,
+      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
+      debounce: { windowMs: 0 },
+      ...extra,
+    },
+    ...(dispatch ? { dispatch } : {}),
+  });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+const say = (groupId: string, text: string, mentions: string[] = []) =>
+  emulator.postGroupMessage({ groupId, from: 'alice', content: { text, atUserIds: mentions } });
+
+const repliesOf = (groupId: string, agent: string): EmulatorMessage[] =>
+  emulator.groupHistory(groupId).filter((m) => m.from === agent);
+
+const textOf = (message: EmulatorMessage): string =>
+  'text' in message.content ? message.content.text : '';
+
+describe('the inbound pipeline on a runtime', () => {
+  it('answers a mention with a quoted, mentioning reply and ignores a message without one', async () => {
+    const seen: InboundEvent[] = [];
+    const runtime = agentRuntime('bot1', (event) => {
+      seen.push(event);
+      return `echo: ${event.text}`;
+    });
+    await runtime.start();
+    const groupId = room('bot1');
+    say(groupId, 'nobody asked you');
+    const asked = say(groupId, '@bot1 hello there', ['bot1']);
+    await waitUntil(() => repliesOf(groupId, 'bot1').length === 1, 10_000, 'the reply');
+    const [reply] = repliesOf(groupId, 'bot1');
+    expect(textOf(reply as EmulatorMessage)).toBe('@Alice echo: @bot1 hello there');
+    const data = JSON.parse((reply as EmulatorMessage).cloudCustomData ?? '{}');
+    expect(data.messageReply).toMatchObject({ messageSender: 'Alice', version: 1 });
+    expect(data.clawlink).toEqual({ v: 1, replyTo: [data.messageReply.messageID] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      kind: 'channel',
+      conversation: { type: 'group', id: groupId },
+      channel: { id: groupId },
+      sender: { id: 'alice', nick: 'Alice' },
+      wasMentioned: true,
+      catchUp: false,
+    });
+    expect(asked.seq).toBeDefined();
+    await waitUntil(() => runtime.metrics().replied === 1, 5_000, 'metrics');
+    expect(runtime.metrics()).toMatchObject({ dispatched: 1, gated: { not_mentioned: 1 } });
+  });
+
+  it('answers a direct message, and a 30 KB reply arrives whole, in order, in parts under 12 KB', async () => {
+    const paragraph = (i: number) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(40)}`;
+    const long = [
+      ...Array.from({ length: 20 }, (_, i) => paragraph(i)),
+      '```ts',
+      ...Array.from({ length: 200 }, (_, i) => `const value${i} = ${i}; // a line of code`),
+      '```',
+      ...Array.from({ length: 10 }, (_, i) => paragraph(100 + i)),
+    ].join('\n\n');
+    expect(Buffer.byteLength(long)).toBeGreaterThan(30_000);
+    const runtime = agentRuntime('bot2', () => long);
+    await runtime.start();
+    emulator.postC2CMessage({ from: 'carol', to: 'bot2', content: { text: 'write a lot' } });
+    await waitUntil(
+      () => emulator.c2cHistory('carol', 'bot2').filter((m) => m.from === 'bot2').length >= 3,
+      15_000,
+      'the parts',
+    );
+    await waitUntil(() => runtime.metrics().replied === 1, 15_000, 'the whole reply');
+    const parts = emulator
+      .c2cHistory('carol', 'bot2')
+      .filter((m) => m.from === 'bot2')
+      .map(textOf);
+    for (const part of parts) expect(Buffer.byteLength(part)).toBeLessThan(12 * 1024);
+    for (const part of parts) expect((part.match(/^```/gm) ?? []).length % 2).toBe(0);
+    const rejoined = parts
+      .join('')
+      .replace(/\n```\n?```ts\n/g, '\n')
+      .replace(/\n``````ts\n/g, '\n');
+    expect(rejoined.replace(/\s+/g, ' ')).toBe(long.replace(/\s+/g, ' '));
+  });
+
+  it('coalesces a burst into one dispatch', async () => {
+    const events: InboundEvent[] = [];
+    const runtime = agentRuntime(
+      'bot3',
+      (event) => {
+        events.push(event);
+        return 'got them';
+      },
+      { debounce: { windowMs: 400 } },
+    );
+    await runtime.start();
+    const groupId = room('bot3');
+    for (const word of ['one', 'two', 'three']) say(groupId, `@bot3 ${word}`, ['bot3']);
+    await waitUntil(() => repliesOf(groupId, 'bot3').length === 1, 10_000, 'the reply');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.messages.map((m) => m.text)).toEqual([
+      '@bot3 one',
+      '@bot3 two',
+      '@bot3 three',
+    ]);
+    expect(events[0]?.text).toBe('@bot3 one\n@bot3 two\n@bot3 three');
+  });
+
+  it('streams a reply into one message that ends with exactly the full text', async () => {
+    async function* words() {
+      for (const word of ['Streaming ', 'grows ', 'one ', 'message ', 'in ', 'place.']) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        yield word;
+      }
+    }
+    const runtime = agentRuntime('bot4', () => words(), { stream: { intervalMs: 50 } });
+    await runtime.start();
+    const groupId = room('bot4');
+    say(groupId, '@bot4 stream please', ['bot4']);
+    await waitUntil(() => runtime.metrics().streamed === 1, 10_000, 'the stream');
+    const replies = repliesOf(groupId, 'bot4');
+    expect(replies).toHaveLength(1);
+    expect(textOf(replies[0] as EmulatorMessage)).toBe(
+      '@Alice Streaming grows one message in place.',
+    );
+  });
+
+  it('retries a throwing dispatch up to maxAttempts, then reports it and moves on', async () => {
+    let calls = 0;
+    const errors: Error[] = [];
+    const runtime = agentRuntime(
+      'bot5',
+      (event) => {
+        calls++;
+        if (event.text.includes('fail')) throw new Error('the model is down');
+        return 'fine';
+      },
+      { dispatch: { maxAttempts: 2 } },
+    );
+    runtime.on('error', (error) => errors.push(error));
+    await runtime.start();
+    const groupId = room('bot5');
+    say(groupId, '@bot5 fail now', ['bot5']);
+    await waitUntil(() => errors.length === 1, 20_000, 'the failure');
+    say(groupId, '@bot5 and now?', ['bot5']);
+    await waitUntil(() => repliesOf(groupId, 'bot5').length === 1, 20_000, 'the second reply');
+    expect(calls).toBe(3);
+    expect(errors.map((e) => (e as ClawlinkError).code)).toEqual(['DISPATCH_FAILED']);
+    expect(errors[0]?.message).toContain('the model is down');
+  });
+
+  it('answers messages posted while it was stopped after it starts again (catch-up), once', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-'));
+    const events: InboundEvent[] = [];
+    const dispatch: Dispatch = (event) => {
+      events.push(event);
+      return `answer to ${event.messages.map((m) => m.text).join('|')}`;
+    };
+    const first = agentRuntime('bot6', dispatch, {}, stateDir);
+    await first.start();
+    const groupId = room('bot6');
+    say(groupId, '@bot6 before', ['bot6']);
+    await waitUntil(() => repliesOf(groupId, 'bot6').length === 1, 10_000, 'the first reply');
+    await first.stop();
+    say(groupId, '@bot6 while you were away', ['bot6']);
+    emulator.postC2CMessage({ from: 'carol', to: 'bot6', content: { text: 'a direct one too' } });
+    const second = agentRuntime('bot6', dispatch, {}, stateDir);
+    await second.start();
+    await waitUntil(() => repliesOf(groupId, 'bot6').length === 2, 15_000, 'the caught-up reply');
+    await waitUntil(
+      () => emulator.c2cHistory('carol', 'bot6').some((m) => m.from === 'bot6'),
+      15_000,
+      'the caught-up direct reply',
+    );
+    const caught = events.filter((e) => e.catchUp);
+    expect(caught.map((e) => e.text).sort()).toEqual([
+      '@bot6 while you were away',
+      'a direct one too',
+    ]);
+    expect(events.filter((e) => e.text === '@bot6 before')).toHaveLength(1);
+  });
+
+  it('without a dispatch emits message events and answers nothing', async () => {
+    const runtime = agentRuntime('bot7', undefined);
+    const texts: string[] = [];
+    runtime.on('message', (message) => texts.push(message.text ?? ''));
+    await runtime.start();
+    const groupId = room('bot7');
+    say(groupId, '@bot7 anyone?', ['bot7']);
+    await waitUntil(() => texts.length === 1, 10_000, 'the message event');
+    expect(repliesOf(groupId, 'bot7')).toHaveLength(0);
+    runtime.setDispatch(() => 'now I answer');
+    say(groupId, '@bot7 and now?', ['bot7']);
+    await waitUntil(() => repliesOf(groupId, 'bot7').length >= 1, 10_000, 'the reply');
+  });
+
+  it('applies updateConfig to the next message', async () => {
+    const runtime = agentRuntime('bot8', () => 'here');
+    await runtime.start();
+    const groupId = room('bot8');
+    runtime.updateConfig({ groups: { requireMention: false } });
+    say(groupId, 'no mention needed now');
+    await waitUntil(() => repliesOf(groupId, 'bot8').length === 1, 10_000, 'the reply');
+    expect(() =>
+      runtime.updateConfig({ groups: { requireMention: 'yes' as unknown as boolean } }),
+    ).toThrow(/requireMention/);
+  });
+
+  it('hands another agent a task and gets its result; a sender not allowed is refused at once', async () => {
+    const worker = agentRuntime(
+      'worker1',
+      (event) => (event.kind === 'agent_request' ? `done: ${event.request.task}` : undefined),
+      { agentRequests: { allowFrom: ['boss1'] } },
+    );
+    const boss = agentRuntime('boss1', () => undefined);
+    const stranger = agentRuntime('stranger1', () => undefined);
+    await Promise.all([worker.start(), boss.start(), stranger.start()]);
+    const result = await boss.agents.request('worker1', 'count to three', { timeoutMs: 10_000 });
+    expect(result).toMatchObject({ from: 'worker1', result: 'done: count to three' });
+    await expect(
+      stranger.agents.request('worker1', 'let me in', { timeoutMs: 60_000 }),
+    ).rejects.toMatchObject({ code: 'AGENT_REQUEST_REFUSED' });
+  });
+});

@@ -1,0 +1,2 @@
+export { AT_ALL_MARKER } from './at-all.js';
+export { TIM_LIMITS } from './tim-limits.js';
