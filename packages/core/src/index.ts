@@ -1,6 +1,18 @@
 // @clawlink/core: the API for application code. The low-level TIM client is in
 // `@clawlink/core/tim`; test helpers are in `@clawlink/core/testing`.
 
+// Agent-to-agent requests
+export {
+  AgentRequestError,
+  type AgentRequestErrorCode,
+} from './agents/agent-request-error.js';
+export type {
+  AgentRequestOptions,
+  AgentRequestResult,
+  AgentRequestState,
+  AgentRequests,
+  PendingAgentRequest,
+} from './agents/agent-requests.js';
 // Configuration
 export {
   type AccountConfig,
@@ -34,6 +46,23 @@ export { TimError, type TimErrorOptions } from './errors/tim-error.js';
 export { type ConsoleLoggerOptions, createConsoleLogger } from './logging/console-logger.js';
 export { type Logger, type LogLevel, silentLogger } from './logging/logger.js';
 export { redactingLogger } from './logging/redacting-logger.js';
+// The inbound pipeline: what a host's dispatch gets and returns
+export type {
+  AgentRequestEvent,
+  ChannelEvent,
+  DirectEvent,
+  Dispatch,
+  DispatchContext,
+  InboundAgentRequest,
+  InboundChannel,
+  InboundEvent,
+  InboundEventKind,
+  InboundEventMessage,
+  InboundSender,
+  Reply,
+} from './pipeline/inbound-event.js';
+export type { PipelineMetricsSnapshot } from './pipeline/metrics.js';
+export type { PipelineConfig, PipelineConfigInput } from './pipeline/pipeline-config.js';
 // Runtime
 export {
   AccountRegistry,
@@ -95,3 +124,13 @@ export type {
 } from './tim/messages.js';
 export type { KickReason } from './tim/tim-client.js';
 export type { TimMessage, TimMessageKind } from './tim/tim-message.js';
+// Tools: host-agnostic specs that adapters translate
+export { createToolSpecs, TOOL_NAMES, type ToolSelection } from './tools/create-tool-specs.js';
+export type { ToolRuntime } from './tools/tool-runtime.js';
+export {
+  isToolError,
+  type ToolError,
+  type ToolResult,
+  type ToolRunOptions,
+  type ToolSpec,
+} from './tools/tool-spec.js';
