@@ -26,7 +26,6 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
     'openim.get_c2c_peer_mute_notifications': generic,
     'openim.get_peer_read_time': generic,
     'openim.msg_read_report': generic,
-    'group_open_http_svc.msg_read_report': generic,
     'sns.friend_get': {
       auth: false,
       handle: () => okBody({ FriendNum: 0, InfoItem: [], CompleteFlag: 1, NextStartIndex: 0 }),
@@ -39,18 +38,6 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
     'sns.black_list_get': {
       auth: false,
       handle: () => okBody({ BlackListItem: [], StartIndex: 0, CurruentSequence: 0 }),
-    },
-    'recentcontact.page_get': {
-      auth: false,
-      handle: ({ body }) =>
-        okBody({
-          CompleteFlag: 1,
-          SessionItem: [],
-          TimeStamp: body.TimeStamp ?? 0,
-          StartIndex: body.StartIndex ?? 0,
-          TopTimeStamp: body.TopTimeStamp ?? 0,
-          TopStartIndex: body.TopStartIndex ?? 0,
-        }),
     },
     'openim.getmsg': {
       auth: false,

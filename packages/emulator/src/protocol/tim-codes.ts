@@ -53,6 +53,13 @@ export const TIM_CODES = {
   C2C_INVALID_USER: 20003,
   /** The message body is over the size limit (12 KB). */
   BODY_SIZE_LIMIT: 80002,
+  /** Message modification: no message with this sequence (group) or seq/random/time (C2C). */
+  MESSAGE_NOT_FOUND: 20026,
+  /**
+   * Message modification: the request's `MsgVersion` is not the stored one (someone modified it
+   * meanwhile); the answer carries the current version, and tim-js-sdk rejects with 2480.
+   */
+  MODIFY_CONFLICT: 20027,
 } as const;
 
 /** TIM's documented limits the emulator enforces: the same facts core checks, written once. */

@@ -107,6 +107,7 @@ export function groupMessageWire(
       From_AccountNick: fromNick,
     },
     IsPlaceMsg: 0,
+    MsgVersion: message.version ?? 0,
     ...messageIdWire(message),
   };
 }
@@ -123,6 +124,7 @@ export function c2cMessageWire(message: StoredMessage): Record<string, unknown> 
     MsgBody: message.msgBody,
     CloudCustomData: message.cloudCustomData,
     MsgKey: message.msgKey,
+    MsgVersion: message.version ?? 0,
     ...messageIdWire(message),
   };
 }

@@ -5,19 +5,6 @@ import { messageContentBytes } from './messages.js';
 import { requireGroup, requireMember, type StateContext, seconds } from './state-context.js';
 
 /**
- * TIM's codes for message modification (`modify_group_msg` / `modify_c2c_msg`), as tim-js-sdk
- * 2.27.6 reads them: it turns 20027 into its own `MESSAGE_MODIFY_CONFLICT` (2480), with the
- * server's current version of the message; Tencent's docs name 20026 "the message does not
- * exist".
- */
-export const MODIFY_CODES = {
-  /** No message with this sequence (group) or seq/random/time (C2C). */
-  MESSAGE_NOT_FOUND: 20026,
-  /** The request's `MsgVersion` is not the stored one: someone modified it meanwhile. */
-  MODIFY_CONFLICT: 20027,
-} as const;
-
-/**
  * The element types a modification may carry: the ones tim-js-sdk's `modifyMessage` sends
  * (text, custom, location, face), as Tencent's docs list them.
  */
@@ -34,7 +21,7 @@ export class ModifyConflictError extends TimCodeError {
 
   constructor(current: StoredMessage) {
     super(
-      MODIFY_CODES.MODIFY_CONFLICT,
+      TIM_CODES.MODIFY_CONFLICT,
       `the message was modified meanwhile (now version ${current.version ?? 0}); modify the latest version`,
     );
     this.name = 'ModifyConflictError';
@@ -101,7 +88,7 @@ export function createMessageModificationState(ctx: StateContext) {
       cloudCustomData,
       version: version + 1,
     });
-    if (!revised) throw new TimCodeError(MODIFY_CODES.MESSAGE_NOT_FOUND, 'the message is gone');
+    if (!revised) throw new TimCodeError(TIM_CODES.MESSAGE_NOT_FOUND, 'the message is gone');
     return revised;
   }
 
@@ -123,7 +110,7 @@ export function createMessageModificationState(ctx: StateContext) {
       const [message] = storage.groupMessages(groupId, 1, seq);
       if (!message || message.seq !== seq) {
         throw new TimCodeError(
-          MODIFY_CODES.MESSAGE_NOT_FOUND,
+          TIM_CODES.MESSAGE_NOT_FOUND,
           `group "${groupId}" has no message with sequence ${seq}`,
         );
       }
@@ -143,7 +130,7 @@ export function createMessageModificationState(ctx: StateContext) {
       const message = storage.findC2CMessage(from, to, `${seq}_${random}_${time}`);
       if (!message || message.from !== from || seconds(message.time) !== time) {
         throw new TimCodeError(
-          MODIFY_CODES.MESSAGE_NOT_FOUND,
+          TIM_CODES.MESSAGE_NOT_FOUND,
           `no C2C message from "${from}" to "${to}" with seq ${seq}, random ${random}, time ${time}`,
         );
       }
