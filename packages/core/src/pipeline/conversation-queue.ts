@@ -66,6 +66,31 @@ export interface ConversationQueue<T> {
    * the batches dispatching and waits for them to settle. Idempotent (later calls return []).
    */
   stop(): Promise<T[]>;
+  /**
+   * Changes `windowMs`, `maxBatch` and `concurrency` for what is enqueued and dispatched from
+   * now on (a running batch is not affected). Throws a `RangeError` like the factory.
+   */
+  reconfigure(settings: QueueSettings): void;
+}
+
+/** The settings of a {@link ConversationQueue} that can change while it runs. */
+export type QueueSettings = Pick<
+  ConversationQueueOptions<unknown>,
+  'windowMs' | 'maxBatch' | 'concurrency'
+>;
+
+function checkSettings({ windowMs, maxBatch, concurrency }: QueueSettings): void {
+  if (!Number.isSafeInteger(windowMs) || windowMs < 0) {
+    throw new RangeError(`windowMs must be a non-negative integer, got ${String(windowMs)}`);
+  }
+  for (const [name, value] of [
+    ['maxBatch', maxBatch],
+    ['concurrency', concurrency],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
 }
 
 interface Lane<T> {
@@ -88,18 +113,9 @@ interface Lane<T> {
 export function createConversationQueue<T>(
   options: ConversationQueueOptions<T>,
 ): ConversationQueue<T> {
-  const { clock, windowMs, maxBatch, concurrency } = options;
-  if (!Number.isSafeInteger(windowMs) || windowMs < 0) {
-    throw new RangeError(`windowMs must be a non-negative integer, got ${String(windowMs)}`);
-  }
-  for (const [name, value] of [
-    ['maxBatch', maxBatch],
-    ['concurrency', concurrency],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-    }
-  }
+  const { clock } = options;
+  checkSettings(options);
+  let { windowMs, maxBatch, concurrency } = options;
   const logger = options.logger ?? silentLogger;
   const lanes = new Map<string, Lane<T>>();
   /** Keys of lanes with a batch ready and not running, in the order they became ready. */
@@ -188,6 +204,11 @@ export function createConversationQueue<T>(
   };
 
   return {
+    reconfigure(settings) {
+      checkSettings(settings);
+      ({ windowMs, maxBatch, concurrency } = settings);
+      schedulePump();
+    },
     enqueue(conversation, item, enqueueOptions = {}) {
       if (stopping.signal.aborted) {
         throw new ClawlinkError(

@@ -8,7 +8,11 @@ import type { SentMessage } from '../tim/messages.js';
 import type { TimMessage } from '../tim/tim-message.js';
 import { type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
 import { chunkText } from './chunk-text.js';
-import { type ConversationBatch, createConversationQueue } from './conversation-queue.js';
+import {
+  type ConversationBatch,
+  createConversationQueue,
+  type QueueSettings,
+} from './conversation-queue.js';
 import { createDispatchRunner } from './dispatch-runner.js';
 import { gate, isMentioned } from './gate.js';
 import type { Dispatch, DispatchContext, InboundEvent, Reply } from './inbound-event.js';
@@ -109,12 +113,23 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     dispatch: (batch, signal) => runBatch(batch, signal),
   });
   const metrics = createPipelineMetrics(() => Object.fromEntries(queue.depths()));
-  const runner = createDispatchRunner({
-    clock,
-    logger,
-    timeoutMs: initial.dispatch.timeoutMs,
-    maxAttempts: initial.dispatch.maxAttempts,
-  });
+  /** The queue settings last applied, so a config change reaches the queue with the next message. */
+  let applied = queueSettings(initial);
+  const reconfigureQueue = (current: PipelineConfig): void => {
+    const wanted = queueSettings(current);
+    if (
+      wanted.windowMs === applied.windowMs &&
+      wanted.maxBatch === applied.maxBatch &&
+      wanted.concurrency === applied.concurrency
+    ) {
+      return;
+    }
+    queue.reconfigure(wanted);
+    applied = wanted;
+  };
+  /** Runners of the dispatches running now (each made with the config of its batch). */
+  const runners = new Set<ReturnType<typeof createDispatchRunner>>();
+  let stopped = false;
   const outbound = createOutboundQueue<
     { text: string; format: ReplyFormat; first: boolean },
     SentMessage
@@ -160,12 +175,16 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       return;
     }
     metrics.received();
-    const selfUserId = options.selfUserId();
-    if (selfUserId === undefined) return;
     const log = logger.child({
       messageId: raw.id,
       conversation: conversationKey(raw.conversation),
     });
+    const selfUserId = options.selfUserId();
+    if (selfUserId === undefined) {
+      // Not logged in yet: the message stays unrecorded, so catch-up delivers it after login.
+      log.warn('inbound message before the account knows its UserID; left for catch-up');
+      return;
+    }
     try {
       const normalised = normalise(raw, {
         selfUserId,
@@ -201,7 +220,9 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
         );
         return;
       }
-      const verdict = gate(message, config(), { selfUserId });
+      const current = config();
+      reconfigureQueue(current);
+      const verdict = gate(message, current, { selfUserId });
       if (!verdict.pass) {
         metrics.gated(verdict.reason);
         log.debug({ reason: verdict.reason }, 'message gated out');
@@ -264,6 +285,10 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     const event = await buildEvent(batch.conversation, messages, batch.catchUp);
     const dispatch = options.dispatch;
     metrics.dispatched();
+    const { timeoutMs, maxAttempts } = config().dispatch;
+    const runner = createDispatchRunner({ clock, logger, timeoutMs, maxAttempts });
+    if (stopped) runner.stop();
+    runners.add(runner);
     const outcome = await runner.run(
       async (attemptSignal) => {
         const ctx = replyContext(event, messages, attemptSignal, log);
@@ -272,6 +297,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       },
       { signal, context: { conversation: batch.key } },
     );
+    runners.delete(runner);
     if (outcome.attempts > 1) for (let i = 1; i < outcome.attempts; i++) metrics.retry();
     if (outcome.status === 'stopped') {
       for (const m of messages) inFlight.delete(m.id);
@@ -453,11 +479,20 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     },
     metrics: () => metrics.snapshot(),
     async stop() {
-      runner.stop();
+      stopped = true;
+      for (const runner of runners) runner.stop();
       const dropped = await queue.stop();
       for (const item of dropped) inFlight.delete(item.message.id);
       await outbound.stop();
     },
+  };
+}
+
+function queueSettings(config: PipelineConfig): QueueSettings {
+  return {
+    windowMs: config.debounce.windowMs,
+    maxBatch: config.debounce.maxBatch,
+    concurrency: config.dispatch.concurrency,
   };
 }
 
