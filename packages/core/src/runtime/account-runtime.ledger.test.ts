@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateStoreError } from '../errors/state-store-error.js';
+import type { InboundEvent } from '../pipeline/inbound-event.js';
 import { openSqliteStateStore } from '../state/sqlite-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
@@ -19,11 +20,12 @@ import {
 } from './account-runtime.js';
 
 // At-least-once delivery, runtime side. The crash is real (a child process killed with
-// SIGKILL) and so is the SQLite file it leaves behind. TIM delivering the same message again
-// after a restart is played by emitting it on the restarted runtime's own TimClient: the
-// emulator has no path that pushes an already-delivered message to a new login (it replays
-// missed C2C messages only to the same session after a reconnect); the pipeline's catch-up
-// (history after the watermark) will be that path.
+// SIGKILL) and so is the SQLite file it leaves behind. The real path by which a message comes
+// back after a restart is the pipeline's catch-up (history after the watermark, on connect):
+// the first test goes through it end to end. The emulator never pushes an already-delivered
+// message to a new login (it replays missed C2C messages only to the same session after a
+// reconnect), so for the `message`-event path (no dispatch) TIM delivering it again is played
+// by emitting it on the restarted runtime's own TimClient.
 
 const SDK_APP_ID = 1400000101;
 const SECRET_KEY = 'ledger-test-secret';
@@ -87,6 +89,11 @@ function nextMessage(runtime: AccountRuntime, text: string): Promise<InboundMess
   });
 }
 
+/** Resolves once `predicate` holds, checking on every turn of the event loop. */
+async function waitFor(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** TIM delivering `message` again to the runtime's current client (see the note at the top). */
 async function deliverAgain(runtime: AccountRuntime, message: TimMessage): Promise<void> {
   (await runtime.ensureConnected()).emit('message', message);
@@ -97,10 +104,10 @@ function withoutAccount({ accountId: _, ...message }: InboundMessage): TimMessag
 }
 
 /** Runs the account in a child process that prints what it receives and never handles it. */
-function crashHostFor(userId: string) {
+function crashHostFor(userId: string, mode: 'events' | 'dispatch' = 'events') {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', crashHost, JSON.stringify(configFor(userId))],
+    ['--import', 'tsx', crashHost, JSON.stringify(configFor(userId)), mode],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
@@ -136,6 +143,40 @@ function crashHostFor(userId: string) {
 }
 
 describe('AccountRuntime at-least-once delivery', () => {
+  it('dispatches a message again after a crash mid-dispatch, through catch-up; once handled, never again', async () => {
+    emulator.createUser('cu_bob');
+    const host = crashHostFor('cu_alice', 'dispatch');
+    expect(await host.line('ready:')).toBe('connected');
+    emulator.postC2CMessage({ from: 'cu_bob', to: 'cu_alice', content: { text: 'answer me' } });
+    const id = await host.line('dispatch:');
+    await host.crash();
+
+    const events: InboundEvent[] = [];
+    const answered = new Promise<void>((resolve) => {
+      const again = runtimeFor('cu_alice', {
+        dispatch: (event) => {
+          events.push(event);
+          setImmediate(resolve);
+          return 'here I am';
+        },
+      });
+      void again.start();
+    });
+    await answered;
+    expect(events.map((e) => e.messages.map((m) => m.id))).toEqual([[id]]);
+    expect(events[0]?.catchUp).toBe(true);
+    const restarted = runtimes.at(-1)!;
+    await waitFor(() => restarted.store.getLedgerEntry(id)?.status === 'handled');
+    await restarted.stop();
+
+    // Handled: a third start catches up again, and the message is not dispatched again.
+    const logger = createRecordingLogger();
+    const third = runtimeFor('cu_alice', { logger, dispatch: (event) => void events.push(event) });
+    await third.start();
+    await waitFor(() => logger.lines.some((l) => l.msg.startsWith('caught up')));
+    expect(events).toHaveLength(1);
+  });
+
   it('delivers a message again after a crash before markHandled (real SIGKILL, same SQLite file)', async () => {
     emulator.createUser('crash_bob');
     const host = crashHostFor('crash_alice');

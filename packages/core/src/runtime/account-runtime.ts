@@ -340,7 +340,11 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       store: () => this.store,
       clock: this.#clock,
       logger: this.#logger,
-      onError: (error) => this.#report(error, error.message),
+      onError: (error) => {
+        this.#report(error, error.message);
+        // The message stays unrecorded: the connection pauses and catch-up delivers it again.
+        if (StateStoreError.isInstance(error)) this.#onStoreError(error);
+      },
       isAgentEnvelope: isAgentMessage,
       onAgentEnvelope: (message) => this.#handleEnvelope(message),
     });
