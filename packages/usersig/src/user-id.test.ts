@@ -17,4 +17,11 @@ describe('checkUserId', () => {
     expect(checkUserId('@TGS#group')).toMatch(/@TGS#/);
     expect(checkUserId('administrator')).toMatch(/reserved/);
   });
+
+  it('never echoes the id it refuses (it may be pasted from a secret)', () => {
+    const id = `sk-${'s3cr3t'.repeat(10)}`;
+    const problem = checkUserId(id) ?? '';
+    expect(problem).toMatch(/at most 32 bytes; this one is 63/);
+    expect(problem).not.toContain('s3cr3t');
+  });
 });

@@ -614,8 +614,8 @@ describe('AgentRequests', () => {
   });
 
   it("rejects with the send's error and keeps nothing when the request cannot be sent", async () => {
-    const offline = new TimError('NOT_CONNECTED', 'sendDirectMessage failed: not connected.', {
-      operation: 'sendDirectMessage',
+    const offline = new TimError('NOT_CONNECTED', 'sendMessage failed: not connected.', {
+      operation: 'sendMessage',
     });
     const alice = net.add('alice', {
       sendDirect: async () => {

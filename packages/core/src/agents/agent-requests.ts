@@ -69,7 +69,7 @@ export type AgentRequestDispatch = (
   options: { signal: AbortSignal },
 ) => Promise<string>;
 
-/** Sends a custom message to a user (the runtime passes `sendDirectMessage` over its client). */
+/** Sends a custom message to a user (the runtime passes `runtime.messages.send` to a C2C conversation). */
 export type SendDirect = (userId: string, custom: AgentCustomContent) => Promise<unknown>;
 
 /** Options of {@link createAgentRequests}. */

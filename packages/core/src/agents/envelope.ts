@@ -71,7 +71,7 @@ export type AgentResponseEnvelope = AgentResultEnvelope | AgentFailureEnvelope;
 /** Any envelope. */
 export type AgentEnvelope = AgentRequestEnvelope | AgentResponseEnvelope;
 
-/** A TIM custom message's content, as `sendDirectMessage` takes it and `TimMessage` gives it. */
+/** A TIM custom message's content, as `sendMessage` takes it and `TimMessage` gives it. */
 export interface AgentCustomContent {
   data: string;
   description: string;

@@ -183,7 +183,7 @@ describe('createOutboundQueue', () => {
 
   it('retries transient errors with backoff and succeeds', async () => {
     const { clock, queue, sent, calls } = setup({}, (_part, call) =>
-      call <= 2 ? toTimError('sendChannelMessage', { code: 10023 }) : undefined,
+      call <= 2 ? toTimError('sendMessage', { code: 10023 }) : undefined,
     );
     const done = queue.send(GROUP, ['hello']);
     await settle();
@@ -212,7 +212,7 @@ describe('createOutboundQueue', () => {
 
   it('rejects with the typed error of a permanent failure, skips the rest of that reply, and moves on', async () => {
     const { queue, sent, calls } = setup({}, (part) =>
-      part === 'muted' ? toTimError('sendChannelMessage', { code: 10017 }) : undefined,
+      part === 'muted' ? toTimError('sendMessage', { code: 10017 }) : undefined,
     );
     const failed = queue.send(GROUP, ['one', 'muted', 'never']);
     const next = queue.send(GROUP, ['after']);

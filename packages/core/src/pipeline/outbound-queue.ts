@@ -118,7 +118,7 @@ export async function sendWithRetry<T>(
 
 /** Options of {@link createOutboundQueue}. */
 export interface OutboundQueueOptions<Part, Result> {
-  /** Sends one part to TIM (e.g. `sendChannelMessage` with its mention and cloud custom data). */
+  /** Sends one part to TIM (e.g. `sendMessage` with its mentions and cloud custom data). */
   send: (conversation: ConversationRef, part: Part) => Promise<Result>;
   clock: Clock;
   /** Messages per second per group (a sliding one-second window). Default 40, TIM's limit. */

@@ -3,6 +3,12 @@
 
 export { SKILL_FIELD_KEY } from './channels.js';
 export {
+  type EditableMessage,
+  type EditedMessage,
+  type EditMessageOptions,
+  editMessageText,
+} from './message-modification.js';
+export {
   createTimClient,
   type KickReason,
   TimClient,

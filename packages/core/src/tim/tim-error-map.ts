@@ -98,6 +98,18 @@ export const TIM_ERROR_MAP: ReadonlyMap<number, TimCodeMapping> = new Map<number
   [10006, RATE_LIMITED],
   [10023, RATE_LIMITED],
   [60022, { code: 'RATE_LIMITED', hint: 'TIM is overloaded; retry later' }],
+  // Message modification.
+  [
+    2480,
+    {
+      code: 'TIM_ERROR',
+      hint: 'the message was modified elsewhere meanwhile; edit its latest version and retry',
+    },
+  ],
+  [
+    20026,
+    { code: 'INVALID_ARGUMENT', hint: 'the message does not exist (or no longer); check its id' },
+  ],
   // Groups.
   [
     2601,

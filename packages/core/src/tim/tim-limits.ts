@@ -50,7 +50,7 @@ export function requireUserId(operation: string, what: string, userId: unknown):
   if (problem !== undefined) {
     throw new TimError(
       'INVALID_ARGUMENT',
-      `${operation} failed: ${what} ${typeof userId === 'string' ? `'${userId.slice(0, 40)}' ` : ''}is not a valid TIM UserID: ${problem}.`,
+      `${operation} failed: ${what} is not a valid TIM UserID: ${problem}.`,
       { operation },
     );
   }
