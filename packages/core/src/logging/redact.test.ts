@@ -143,3 +143,20 @@ describe('redact', () => {
     expect(redact(USER_SIG)).toBe(REDACTED);
   });
 });
+
+describe('redactString with known secrets', () => {
+  it('scrubs a known secret in its encoded forms too (URL, base64, base64url, JSON-escaped)', () => {
+    const apiKey = 'ak_live/9+Zq="quoted"&x';
+    const forms = [
+      apiKey,
+      encodeURIComponent(apiKey),
+      Buffer.from(apiKey).toString('base64'),
+      Buffer.from(apiKey).toString('base64url'),
+      JSON.stringify(apiKey).slice(1, -1),
+    ];
+    for (const form of forms) {
+      const out = redactString(`the server said: ${form} was refused`, [apiKey]);
+      expect(out).toBe(`the server said: ${REDACTED} was refused`);
+    }
+  });
+});

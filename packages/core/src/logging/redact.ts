@@ -42,10 +42,31 @@ const SECRET_ASSIGNMENT_PATTERN =
  */
 export function redactString(text: string, known: readonly (string | undefined)[] = []): string {
   let out = text;
-  for (const secret of known) if (secret) out = out.split(secret).join(REDACTED);
+  for (const secret of known) {
+    if (!secret) continue;
+    for (const form of encodedForms(secret)) out = out.split(form).join(REDACTED);
+  }
   return out
     .replace(USER_SIG_PATTERN, REDACTED)
     .replace(SECRET_ASSIGNMENT_PATTERN, (_match, prefix: string) => `${prefix}${REDACTED}`);
+}
+
+/**
+ * A secret as it may appear in text: as it is, URL-encoded (query strings, form bodies),
+ * base64 and base64url (headers, tokens) and JSON-escaped (a JSON body). Longest first, so a
+ * longer form is replaced before a shorter one inside it.
+ */
+function encodedForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    bytes.toString('base64'),
+    bytes.toString('base64').replace(/=+$/, ''),
+    bytes.toString('base64url'),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  return [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
 }
 
 const MAX_DEPTH = 12;
