@@ -31,9 +31,6 @@ export type StatusEvent =
   /** `stop()` finished. */
   | { type: 'stopped' };
 
-/** The kinds of {@link StatusEvent}. */
-export type StatusEventType = StatusEvent['type'];
-
 /**
  * The status after `event`, entered at `now`. Pure: the same input gives the same output, and
  * when nothing changes (same state, reason and detail) the very same `status` object is

@@ -17,7 +17,6 @@ function publicAgent(agent: StoredAgent): EmulatorAgent {
 }
 
 /** Agents of the credential exchange: registered, claimed, revoked, their apiKeys verified. */
-export type AgentState = ReturnType<typeof createAgentState>;
 
 /** Creates the agents part of the state; an agent's TIM user is made through `users`. */
 export function createAgentState(ctx: StateContext, users: UserState) {

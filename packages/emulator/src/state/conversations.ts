@@ -18,7 +18,6 @@ const c2cKey = (peer: string): string => `c2c:${peer}`;
 const groupKey = (groupId: string): string => `group:${groupId}`;
 
 /** Users' conversation lists (TIM's `recentcontact`) and how far they have read each. */
-export type ConversationState = ReturnType<typeof createConversationState>;
 
 /** Creates the conversations part of the state. */
 export function createConversationState(ctx: StateContext) {

@@ -11,7 +11,7 @@ import {
   seconds,
 } from './state-context.js';
 
-/** Options of {@link GroupState.createGroup}. */
+/** Options of `createGroup`. */
 export interface CreateGroupInput {
   groupId?: string;
   type?: GroupType;
@@ -37,7 +37,6 @@ export interface GroupChange {
 const GROUP_TYPES: readonly GroupType[] = ['Public', 'Work', 'Meeting'];
 
 /** Groups and their members, with TIM's limits and roles. */
-export type GroupState = ReturnType<typeof createGroupState>;
 
 /** Creates the groups part of the state. */
 export function createGroupState(ctx: StateContext) {

@@ -50,7 +50,6 @@ export interface C2CMessageAddress {
 }
 
 /** Message modification with TIM's rules: only the sender, a version check, the 12 KB limit. */
-export type MessageModificationState = ReturnType<typeof createMessageModificationState>;
 
 /** Creates the message-modification part of the state. */
 export function createMessageModificationState(ctx: StateContext) {

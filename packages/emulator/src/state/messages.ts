@@ -78,7 +78,6 @@ export function toPublicMessage(message: StoredMessage): EmulatorMessage {
 }
 
 /** Group and C2C messages: TIM's size and rate limits, sequences, history. */
-export type MessageState = ReturnType<typeof createMessageState>;
 
 /** Creates the messages part of the state. */
 export function createMessageState(ctx: StateContext) {
