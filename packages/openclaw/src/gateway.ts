@@ -1,0 +1,163 @@
+import { type AccountRuntime, createAccountRuntime, StateStoreError } from '@clawlink/core';
+import type { OpenClawConfig } from 'openclaw/plugin-sdk/channel-core';
+import { waitUntilAbort } from 'openclaw/plugin-sdk/channel-outbound';
+import { type ResolvedClawlinkAccount, resolveAccount } from './account-config.js';
+import {
+  type ClawlinkAccountSnapshot,
+  describeIssues,
+  misconfiguredSnapshot,
+  snapshotOf,
+} from './account-snapshot.js';
+import { createOpenClawDispatch, type InboundChannelRuntime } from './inbound-dispatch.js';
+import { type ChannelLogSink, openClawLogger } from './openclaw-logger.js';
+import { currentConfig } from './plugin-runtime.js';
+import { addRunningAccount, getRunningAccount, removeRunningAccount } from './running-accounts.js';
+
+/** What OpenClaw's gateway hands `startAccount` (the parts this plugin reads). */
+export interface ClawlinkGatewayContext {
+  cfg: OpenClawConfig;
+  accountId: string;
+  abortSignal: AbortSignal;
+  log?: ChannelLogSink;
+  getStatus(): object;
+  setStatus(next: ClawlinkAccountSnapshot): void;
+  channelRuntime?: InboundChannelRuntime;
+}
+
+/** Where an account keeps its state when its config names no `stateDir`. */
+export type StateDirResolver = (accountId: string) => string | undefined;
+
+/**
+ * OpenClaw's `startAccount`: runs one core AccountRuntime for the account until the abort
+ * signal fires, reporting its status truthfully through `setStatus`. It stays pending for a
+ * misconfigured, disabled or half-alive account too (a settled start makes OpenClaw restart
+ * the channel in a loop); a bad config is reported, never thrown.
+ */
+export async function startAccount(
+  ctx: ClawlinkGatewayContext,
+  stateDirOf: StateDirResolver = () => undefined,
+): Promise<void> {
+  const defaults = stateDefaults(stateDirOf, ctx.accountId);
+  const resolve = (cfg: OpenClawConfig) => resolveAccount(cfg, ctx.accountId, defaults);
+  const account = resolve(currentConfig(ctx.cfg));
+  if (!account.enabled) {
+    ctx.setStatus({ ...snapshotBase(account), running: false, lifecycle: 'stopped' });
+    return waitUntilAbort(ctx.abortSignal);
+  }
+  if (!account.core) {
+    ctx.log?.warn(
+      `clawlink: account ${ctx.accountId} is misconfigured: ${describeIssues(account.issues)}`,
+    );
+    ctx.setStatus(misconfiguredSnapshot(account));
+    return waitUntilAbort(ctx.abortSignal);
+  }
+  if (!ctx.channelRuntime) {
+    ctx.setStatus({
+      ...misconfiguredSnapshot(account),
+      lastError:
+        'OpenClaw gave this account no channel runtime; update OpenClaw to 2026.9.6 or newer',
+    });
+    return waitUntilAbort(ctx.abortSignal);
+  }
+  const logger = openClawLogger(ctx.log);
+  let latest = account;
+  const runtime = createAccountRuntime({
+    config: account.core,
+    logger,
+    dispatch: createOpenClawDispatch({
+      accountId: ctx.accountId,
+      channelRuntime: ctx.channelRuntime,
+      currentConfig: () => currentConfig(ctx.cfg),
+      resolveAccount: (cfg) => {
+        const live = resolve(cfg);
+        latest = syncPolicy(runtime, live, latest);
+        return live;
+      },
+      onError: (error, what) => logger.warn({ err: error }, what),
+    }),
+  });
+  const report = () => ctx.setStatus(snapshotOf(latest, runtime.status()));
+  const sync = () => {
+    latest = syncPolicy(runtime, resolve(currentConfig(ctx.cfg)), latest);
+  };
+  runtime.on('status', report);
+  runtime.on('error', (error) => logger.warn({ err: error }, 'account problem'));
+  try {
+    await runtime.start();
+  } catch (error) {
+    const detail = StateStoreError.isInstance(error) ? error.message : String(error);
+    ctx.setStatus({
+      ...misconfiguredSnapshot(account),
+      statusState: 'store_error',
+      lastError: detail,
+    });
+    return waitUntilAbort(ctx.abortSignal);
+  }
+  addRunningAccount(runtime);
+  report();
+  // OpenClaw publishes config edits without telling plugins: the policy keys are read again
+  // whenever the config snapshot changes (checked once a second) and before every dispatch.
+  const unwatch = watchConfig(() => currentConfig(ctx.cfg), sync);
+  return waitUntilAbort(ctx.abortSignal, async () => {
+    unwatch();
+    removeRunningAccount(runtime);
+    await runtime.stop();
+    report();
+  });
+}
+
+/** OpenClaw's `stopAccount`: stops the account's runtime if it runs in this process. */
+export async function stopAccount(ctx: { accountId: string }): Promise<void> {
+  const runtime = getRunningAccount(ctx.accountId);
+  if (!runtime) return;
+  removeRunningAccount(runtime);
+  await runtime.stop();
+}
+
+/**
+ * Applies the live OpenClaw policy (dmPolicy, allowFrom, groupPolicy, groups, mentionAll) to
+ * core's gate when it changed; an invalid edit keeps the last valid policy. Returns the
+ * account now in effect.
+ */
+function syncPolicy(
+  runtime: AccountRuntime,
+  next: ResolvedClawlinkAccount,
+  current: ResolvedClawlinkAccount,
+): ResolvedClawlinkAccount {
+  if (!next.core) return current;
+  const policy = { direct: next.core.direct, groups: next.core.groups };
+  if (
+    JSON.stringify(policy) ===
+    JSON.stringify({ direct: current.core?.direct, groups: current.core?.groups })
+  ) {
+    return next;
+  }
+  runtime.updateConfig(policy);
+  return next;
+}
+
+/** Calls `onChange` whenever `read()` returns a different config object; returns the stop. */
+function watchConfig(read: () => OpenClawConfig, onChange: () => void): () => void {
+  let seen = read();
+  const timer = setInterval(() => {
+    const now = read();
+    if (now === seen) return;
+    seen = now;
+    onChange();
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function stateDefaults(stateDirOf: StateDirResolver, accountId: string): { stateDir?: string } {
+  const stateDir = stateDirOf(accountId);
+  return stateDir ? { stateDir } : {};
+}
+
+function snapshotBase(account: ResolvedClawlinkAccount): ClawlinkAccountSnapshot {
+  return {
+    accountId: account.accountId,
+    enabled: account.enabled,
+    configured: account.configured && account.issues.length === 0,
+  };
+}
