@@ -1,0 +1,66 @@
+/**
+ * The examples as a newcomer runs them: `node examples/<name>/index.mjs` from the repository
+ * root, as a child process, offline on the embedded emulator; each must exit 0 and print the
+ * conversation it promises.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs an example to its end; resolves with its exit code and what it printed. */
+function run(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join('examples', name, 'index.mjs')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('examples', () => {
+  it('echo-agent answers a mention with a string and a direct message with a stream', async () => {
+    const { code, stdout, stderr } = await run('echo-agent');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '[#lobby] alice: @echo hello, is anyone there?',
+        '[#lobby] echo: @Alice You said: hello, is anyone there?',
+        '[direct] alice: just between us',
+        '[direct] echo: You said: just between us',
+        'done',
+      ]),
+    );
+  });
+
+  it('agent-to-agent hands a task over, gets the answers back, and shows a refusal', async () => {
+    const { code, stdout, stderr } = await run('agent-to-agent');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  researcher got a task from planner: "the size limit of one TIM message"',
+        'planner got from researcher: One TIM message carries at most 12 KB.',
+        'planner got from researcher: A group takes at most 40 messages a second.',
+        'done',
+      ]),
+    );
+    expect(stdout).toMatch(
+      /stranger was refused \(AGENT_REQUEST_REFUSED\): .*does not take requests from 'stranger'/,
+    );
+    expect(lines.filter((line) => line.startsWith('  researcher got a task'))).toHaveLength(2);
+  });
+});
