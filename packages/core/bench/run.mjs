@@ -2,6 +2,8 @@
 // against a baseline measured in the same run.
 //   pnpm bench            (from the repository root; builds first)
 //   node --expose-gc bench/run.mjs [--rounds 15] [--accounts 50]
+// Then runs the inbound pipeline's section (bench/pipeline.mjs; CLAWLINK_BENCH_QUICK=1 for a
+// quick one).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createAccountRuntime, createMemoryStateStore } from '@clawlink/core';
@@ -107,4 +109,14 @@ console.log(
 );
 console.log(
   `  (${accounts} logins took ${client.readyMs} / ${runtime.readyMs} / ${fresh.readyMs} ms)`,
+);
+
+// 3. The inbound pipeline (bench/pipeline.mjs), in a process of its own with its own emulator.
+console.log('');
+execFileSync(
+  process.execPath,
+  ['--expose-gc', fileURLToPath(new URL('./pipeline.mjs', import.meta.url))],
+  {
+    stdio: 'inherit',
+  },
 );

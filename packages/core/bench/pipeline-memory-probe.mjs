@@ -1,0 +1,80 @@
+// One measurement in a fresh process: memory held by N logged-in accounts of one kind, each
+// having received one direct message (so the pipeline's ledger, queue and dispatch ran).
+//   node --expose-gc bench/pipeline-memory-probe.mjs <client|pipeline> <count> <wsUrl>
+//   client    bare TimClients, the message seen as a `message` event
+//   pipeline  AccountRuntimes with a zero-time dispatch and their SQLite state files
+// Prints one JSON line: {mode, count, heapPerAccountMb, rssPerAccountMb, readyMs}.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAccountRuntime } from '@clawlink/core';
+import { createTimClient } from '@clawlink/core/tim';
+import { createUserSig } from '@clawlink/usersig';
+import { adminOf, pipelineConfig, postedAt, runPoster, waitFor } from './pipeline-support.mjs';
+import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
+
+const [mode, countText, wsUrl] = process.argv.slice(2);
+const count = Number(countText);
+if (!['client', 'pipeline'].includes(mode) || !Number.isInteger(count) || count < 1 || !wsUrl) {
+  throw new Error('usage: pipeline-memory-probe.mjs <client|pipeline> <count> <wsUrl>');
+}
+const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+async function snapshot() {
+  await settle();
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss };
+}
+
+const admin = adminOf(wsUrl);
+const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-bench-'));
+const prefix = `p${mode.slice(0, 3)}${process.pid % 10000}_`;
+const sender = `${prefix}sender`;
+await admin.post('/users', { userId: sender });
+const held = [];
+let received = 0;
+const onText = (text) => {
+  if (postedAt(text ?? '') !== undefined) received++;
+};
+// Load and warm up the code paths once, so the baseline includes the compiled SDK and pipeline.
+async function open(userId) {
+  if (mode === 'client') {
+    const client = createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl });
+    client.on('message', (message) => onText(message.text));
+    await client.login({ userId, userSig: sig(userId) });
+    return () => client.destroy();
+  }
+  const runtime = createAccountRuntime({
+    config: pipelineConfig(wsUrl, userId, stateDir),
+    dispatch: (event) => {
+      for (const message of event.messages) onText(message.text);
+    },
+  });
+  await runtime.start();
+  if (runtime.status().state !== 'connected') throw new Error(`${userId} did not connect`);
+  return () => runtime.stop();
+}
+const closeWarm = await open(`${prefix}warm`);
+await closeWarm();
+const before = await snapshot();
+const started = performance.now();
+for (let i = 0; i < count; i++) held.push(await open(`${prefix}${i}`));
+const readyMs = performance.now() - started;
+await runPoster({ adminUrl: admin.adminUrl, from: sender, toPrefix: prefix, count, inFlight: 4 });
+await waitFor(() => received >= count, `${count} messages received`, 120_000, 20);
+const after = await snapshot();
+const mb = (bytes) => Math.round((bytes / count / 1024 / 1024) * 100) / 100;
+console.log(
+  JSON.stringify({
+    mode,
+    count,
+    heapPerAccountMb: mb(after.heapUsed - before.heapUsed),
+    rssPerAccountMb: mb(after.rss - before.rss),
+    readyMs: Math.round(readyMs),
+  }),
+);
+await Promise.all(held.map((close) => close()));
+rmSync(stateDir, { recursive: true, force: true });
+process.exit(0);
