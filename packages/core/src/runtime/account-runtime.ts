@@ -13,6 +13,7 @@ import { CredentialError } from '../errors/credential-error.js';
 import { StateStoreError } from '../errors/state-store-error.js';
 import { TimError } from '../errors/tim-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
+import { redactingLogger } from '../logging/redacting-logger.js';
 import type { Dispatch } from '../pipeline/inbound-event.js';
 import type { InboundPipeline } from '../pipeline/inbound-pipeline.js';
 import { createPipelineMetrics, type PipelineMetricsSnapshot } from '../pipeline/metrics.js';
@@ -142,7 +143,11 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     this.#dispatch = options.dispatch;
     this.accountId = this.#config.accountId;
     this.#options = options;
-    this.#logger = (options.logger ?? silentLogger).child({ accountId: this.accountId });
+    // A logger from the user gets only redacted lines, whatever logged them (the runtime, the
+    // TIM layer, a host's dispatch through ctx.logger).
+    this.#logger = redactingLogger(options.logger ?? silentLogger).child({
+      accountId: this.accountId,
+    });
     this.#clock = options.clock ?? systemClock;
     this.#supervisor = new ConnectionSupervisor(this.#clock);
     this.#status = { accountId: this.accountId, state: 'stopped', since: this.#clock.now() };
