@@ -2,7 +2,8 @@
 //
 // The emulator is a local TIM-compatible server; alice and bob are clawlink account runtimes
 // (the real tim-js-sdk underneath) that sign their own UserSigs with the emulator's secret key.
-// Run from the repository root: ./run demo (or pnpm demo).
+// Run from the repository root after `pnpm build`: node examples/two-users/index.mjs
+// (`./run demo` is the agent demo, examples/agent-demo).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
