@@ -63,4 +63,19 @@ describe('examples', () => {
     );
     expect(lines.filter((line) => line.startsWith('  researcher got a task'))).toHaveLength(2);
   });
+
+  it('two-users shows the core API: a channel with a skill, mentions, direct messages, history', async () => {
+    const { code, stdout, stderr } = await run('two-users');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '[#lobby] alice: @bob how is the weather over there?',
+        '[#lobby] bob: @alice Sunny, 24 degrees. And with you?',
+        '[direct] alice: p.s. this one is just between us',
+        'the server keeps 6 text messages in #lobby',
+        'done',
+      ]),
+    );
+  });
 });
