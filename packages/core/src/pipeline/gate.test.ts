@@ -109,6 +109,35 @@ describe('gate: groups', () => {
   });
 });
 
+describe('gate: group senders', () => {
+  it('answers only the senders in groups.allowFrom; absent or * is everyone', () => {
+    const fromAlice = received({ atUserList: [SELF] });
+    const fromCarol = received({ atUserList: [SELF], from: 'carol' });
+    const onlyAlice = policy({ groups: { allowFrom: ['alice'] } });
+    expect(gate(fromAlice, onlyAlice, context)).toEqual({ pass: true });
+    expect(gate(fromCarol, onlyAlice, context)).toEqual({
+      pass: false,
+      reason: 'group_sender_not_allowed',
+    });
+    expect(gate(fromCarol, policy(), context)).toEqual({ pass: true });
+    expect(gate(fromCarol, policy({ groups: { allowFrom: ['*'] } }), context)).toEqual({
+      pass: true,
+    });
+  });
+
+  it('checks the group before the sender, and the sender before the mention', () => {
+    const unaddressed = received({ from: 'carol' });
+    const onlyAlice = { allowFrom: ['alice'] };
+    expect(
+      gate(unaddressed, policy({ groups: { ...onlyAlice, allow: ['@TGS#2other'] } }), context),
+    ).toEqual({ pass: false, reason: 'group_not_allowed' });
+    expect(gate(unaddressed, policy({ groups: onlyAlice }), context)).toEqual({
+      pass: false,
+      reason: 'group_sender_not_allowed',
+    });
+  });
+});
+
 describe('gate: direct messages', () => {
   it('answers anyone by default, never needing a mention', () => {
     expect(

@@ -9,6 +9,8 @@ export type GateReason =
   | 'group_denied'
   /** The group is not in `groups.allow`. */
   | 'group_not_allowed'
+  /** A group message from a sender not in `groups.allowFrom`. */
+  | 'group_sender_not_allowed'
   /** A direct message while `direct.enabled` is false. */
   | 'direct_disabled'
   /** A direct message from a sender not in `direct.allowFrom`. */
@@ -33,8 +35,9 @@ const ANY = '*';
 
 /**
  * Decides whether a normalised message reaches the dispatch. Group messages: `deny` wins over
- * `allow` (`'*'` matches any group), then a mention is required unless `requireMention` is
- * off (per channel in `groups.channels`, else for all groups). Direct messages: `enabled`, then
+ * `allow` (`'*'` matches any group), then the sender must match `groups.allowFrom` when set,
+ * then a mention is required unless `requireMention` is off (per channel in
+ * `groups.channels`, else for all groups). Direct messages: `enabled`, then
  * the sender must match `allowFrom`. Agent requests pass: the agent-requests policy
  * (`agentRequests.allowFrom`) authorises them, never the group or direct policy.
  */
@@ -55,6 +58,9 @@ export function gate(
   const { groups } = policy;
   if (matches(groups.deny, conversation.id)) return { pass: false, reason: 'group_denied' };
   if (!matches(groups.allow, conversation.id)) return { pass: false, reason: 'group_not_allowed' };
+  if (groups.allowFrom && !matches(groups.allowFrom, message.senderId)) {
+    return { pass: false, reason: 'group_sender_not_allowed' };
+  }
   const requireMention = groups.channels[conversation.id]?.requireMention ?? groups.requireMention;
   if (requireMention && !isMentioned(message, policy, context)) {
     return { pass: false, reason: 'not_mentioned' };

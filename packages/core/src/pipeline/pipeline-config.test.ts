@@ -75,7 +75,7 @@ describe('parsePipelineConfig', () => {
     );
     expect(byPath['groups.requireMention']).toMatch(/^expected true or false/);
     expect(byPath['groups.chanels']).toMatch(
-      /unknown field .* requireMention, mentionAll, allow, deny, channels$/,
+      /unknown field .* requireMention, mentionAll, allow, deny, allowFrom, channels$/,
     );
     expect(byPath['debounce.windowMs']).toMatch(/at least 0 \(default 300\)/);
     expect(byPath.extra).toMatch(/the fields here are: groups, direct, debounce/);

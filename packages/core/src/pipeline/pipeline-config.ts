@@ -24,14 +24,14 @@ const count = (what: string, min: 0 | 1, byDefault: number) => {
     .default(byDefault);
 };
 
-const ids = (what: string, byDefault: string[]) => {
+const idList = (what: string) => {
   const expected = `${what}: an array of non-empty ids, '*' for any`;
-  return z
-    .array(z.string({ error: expecting(expected) }).min(1, { error: expecting(expected) }), {
-      error: expecting(expected),
-    })
-    .default(byDefault);
+  return z.array(z.string({ error: expecting(expected) }).min(1, { error: expecting(expected) }), {
+    error: expecting(expected),
+  });
 };
+
+const ids = (what: string, byDefault: string[]) => idList(what).default(byDefault);
 
 const section = <Shape extends z.ZodRawShape>(shape: Shape, fields: string) =>
   z.strictObject(shape, { error: expecting(`an object { ${fields} }, or omit it`) });
@@ -71,6 +71,10 @@ export const groupsConfigSchema = section(
     allow: ids("the group ids to answer in (default ['*'])", ['*']),
     /** Group ids the agent never answers in; wins over `allow`; `'*'` is every group. */
     deny: ids('the group ids never to answer in (default [])', []),
+    /** Sender UserIDs whose group messages are answered; absent: everyone in the group. */
+    allowFrom: idList(
+      'the UserIDs whose group messages are answered (omit for everyone)',
+    ).optional(),
     /** Per-group overrides, keyed by group id. */
     channels: z
       .record(z.string().min(1), channelOverride, {
@@ -80,7 +84,7 @@ export const groupsConfigSchema = section(
       })
       .default({}),
   },
-  'requireMention?, mentionAll?, allow?, deny?, channels?',
+  'requireMention?, mentionAll?, allow?, deny?, allowFrom?, channels?',
 ).prefault({});
 
 /** Direct (C2C) message policy. */
