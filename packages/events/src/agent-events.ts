@@ -40,8 +40,10 @@ export type AgentEvent = AgentMessageEvent | AgentRequestEvent;
 /**
  * A `message` or `agent_request` listener. It answers by returning a string (sent), an async
  * iterable of strings (streamed), or a promise of either; or by calling `event.reply`. Returning
- * nothing sends nothing. A throw or rejection fails the event: it is reported on `error` and the
- * event is dispatched again as the account's `dispatch.maxAttempts` says.
+ * nothing sends nothing. Every listener is called; when several answer, the answer of the first
+ * registered one is sent and the others are dropped. A throw or rejection fails the event: it is
+ * reported on `error` and the event is dispatched again as the account's `dispatch.maxAttempts`
+ * says.
  */
 export type AgentListener<E extends AgentEvent> = (event: E) => Reply | Promise<Reply>;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClawlinkError } from '@clawlink/core';
 import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Agent, type AgentOptions, createAgent } from './agent.js';
 import type { AgentErrorDetail, AgentEvent } from './agent-events.js';
 
@@ -50,13 +50,16 @@ function agentFor(userId: string, extra: Partial<AgentOptions> = {}): Agent {
 const textOf = (message: EmulatorMessage): string =>
   'text' in message.content ? message.content.text : '';
 
-/** Polls `read` (every few milliseconds, until the test's timeout) until it returns a value. */
-async function eventually<T>(read: () => T | undefined | false): Promise<T> {
-  for (;;) {
-    const value = read();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `read` (vitest's `vi.waitFor`, every 10 ms for at most 20 s) until it returns a value. */
+function eventually<T>(read: () => T | undefined | false): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const value = read();
+      if (value === undefined || value === false) throw new Error('not yet');
+      return value;
+    },
+    { timeout: 20_000, interval: 10 },
+  );
 }
 
 function mention(text: string): void {
@@ -261,6 +264,36 @@ describe('for await', () => {
     await loop;
     expect(kinds).toEqual(['direct']);
     expect(directAnswers()).toEqual([]);
+  });
+});
+
+describe('status and the core operations on the agent', () => {
+  it('emits every status change, and status() is the current one', async () => {
+    const agent = agentFor('echo');
+    const states: string[] = [];
+    agent.on('status', (status) => states.push(status.state));
+    await agent.start();
+    await eventually(() => agent.status().state === 'connected');
+    expect(states).toEqual(['connecting', 'connected']);
+    await agent.stop();
+    expect(states.at(-1)).toBe('stopped');
+    expect(agent.status()).toMatchObject({ accountId: 'echo', state: 'stopped' });
+  });
+
+  it('agent.channels and agent.messages reach TIM: list, get, send with a mention, history', async () => {
+    const agent = agentFor('echo');
+    await agent.start();
+    expect(await agent.channels.list()).toEqual([
+      expect.objectContaining({ id: lobby, name: 'lobby', role: 'member' }),
+    ]);
+    expect(await agent.channels.get(lobby)).toMatchObject({ id: lobby, name: 'lobby' });
+    await agent.messages.send({ type: 'group', id: lobby }, 'hi @alice', { mentions: ['alice'] });
+    const [sent] = answersInLobby();
+    expect(sent).toMatchObject({ content: { text: 'hi @alice', atUserIds: ['alice'] } });
+    await agent.messages.send({ type: 'c2c', id: 'alice' }, 'psst');
+    expect(directAnswers().map(textOf)).toEqual(['psst']);
+    const history = await agent.messages.history({ type: 'group', id: lobby });
+    expect(history.map((message) => [message.from, message.text])).toEqual([['echo', 'hi @alice']]);
   });
 });
 

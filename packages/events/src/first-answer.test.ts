@@ -41,7 +41,7 @@ describe('firstAnswer', () => {
     expect(failures).toEqual([]);
   });
 
-  it('takes an async iterable as an answer and leaves it unread', async () => {
+  it('takes an async iterable (or a promise of one) as an answer and leaves it unread', async () => {
     let read = false;
     const iterable = {
       async *[Symbol.asyncIterator]() {
@@ -51,6 +51,9 @@ describe('firstAnswer', () => {
     };
     const { answer } = await firstAnswer([() => iterable, () => stream('no')], 0, null);
     expect(answer).toBe(iterable);
+    expect(read).toBe(false);
+    const promised = await firstAnswer([async () => iterable], 0, null);
+    expect(promised.answer).toBe(iterable);
     expect(read).toBe(false);
   });
 

@@ -14,11 +14,10 @@ import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/em
 import type { BaseMessage } from '@langchain/core/messages';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClawlinkTools } from './create-clawlink-tools.js';
 import { createLangChainDispatch } from './create-langchain-dispatch.js';
 import { ScriptedChatModel } from './test-support/scripted-chat-model.js';
-import { waitUntil } from './test-support/wait-until.js';
 
 /** A direct message event from alice, as the pipeline hands it over. */
 function directEvent(text: string, id = 'd9', time = 9_000): InboundEvent {
@@ -228,6 +227,8 @@ describe('createLangChainDispatch (stand-in runtime)', () => {
 // answer arriving in the channel.
 const SDK_APP_ID = 1400000402;
 const SECRET_KEY = 'langchain-dispatch-test-secret';
+/** How long an answer may take to arrive: polled every 20 ms (vitest's `vi.waitFor`). */
+const ANSWER_WAIT = { timeout: 20_000, interval: 20 };
 
 let emulator: Emulator;
 const stateDirs: string[] = [];
@@ -247,7 +248,10 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-function agentRuntime(userId: string): AccountRuntime {
+function agentRuntime(
+  userId: string,
+  extra: Partial<Parameters<typeof createAccountRuntime>[0]['config']> = {},
+): AccountRuntime {
   const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-langchain-dispatch-'));
   stateDirs.push(stateDir);
   emulator.createUser(userId);
@@ -259,6 +263,7 @@ function agentRuntime(userId: string): AccountRuntime {
       credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
       debounce: { windowMs: 0 },
       stream: { intervalMs: 20 },
+      ...extra,
     },
   });
   runtimes.push(runtime);
@@ -333,7 +338,7 @@ describe('createLangChainDispatch with createAgent on the emulator', () => {
       from: 'alice',
       content: { text: '@langbot where are you, and what did I say?', atUserIds: ['langbot'] },
     });
-    await waitUntil(() => runtime.metrics().streamed === 1, 20_000, 'the streamed answer');
+    await vi.waitFor(() => expect(runtime.metrics().streamed).toBe(1), ANSWER_WAIT);
     const replies = repliesOf('garden', 'langbot');
     expect(replies.map(textOf)).toEqual([
       '@Alice I am in 1 channel. Earlier alice said: the roses need water.',
@@ -385,7 +390,7 @@ describe('createLangChainDispatch with createAgent on the emulator', () => {
       from: 'alice',
       content: { text: '@fixbot join no-such-room', atUserIds: ['fixbot'] },
     });
-    await waitUntil(() => runtime.metrics().replied === 1, 20_000, 'the answer');
+    await vi.waitFor(() => expect(runtime.metrics().replied).toBe(1), ANSWER_WAIT);
     expect(repliesOf('shed', 'fixbot').map(textOf)).toEqual([
       '@Alice Could not join: CHANNEL_NOT_FOUND.',
     ]);
@@ -394,6 +399,34 @@ describe('createLangChainDispatch with createAgent on the emulator', () => {
     });
     expect(String(results.get('call_send'))).toContain('exactly one of channelId');
     expect(runtime.metrics()).toMatchObject({ failures: 0, streamed: 0 });
+  });
+
+  it("answers another agent's request: the task and its context in, the whole answer back", async () => {
+    const researcher = agentRuntime('researcher', { agentRequests: { allowFrom: ['planner'] } });
+    const planner = agentRuntime('planner');
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'clawlink_status', args: {}, id: 'call_status' }] },
+      (messages) => {
+        const status = JSON.parse(String(toolResults(messages).get('call_status')));
+        return `Looked it up as ${status.userId}: 12 KB per message.`;
+      },
+    ]);
+    researcher.setDispatch(
+      createLangChainDispatch((rt) => createAgent({ model, tools: createClawlinkTools(rt) })),
+    );
+    await Promise.all([researcher.start(), planner.start()]);
+    const answer = await planner.agents.request('researcher', 'the size limit of a message', {
+      timeoutMs: 20_000,
+      context: 'for the README',
+    });
+    expect(answer).toMatchObject({
+      from: 'researcher',
+      result: 'Looked it up as researcher: 12 KB per message.',
+    });
+    const question = String(model.calls[0]?.at(-1)?.content);
+    expect(question).toContain('Another agent, planner (user id planner), sent you a task');
+    expect(question).toMatch(/the size limit of a message\n\nContext: "for the README"$/);
+    expect(model.calls[0]?.filter((m) => m.type !== 'system')).toHaveLength(1);
   });
 
   it("answers a direct message with a plain chat model, given the chat's history from TIM", async () => {
@@ -411,7 +444,7 @@ describe('createLangChainDispatch with createAgent on the emulator', () => {
       to: 'dmbot',
       content: { text: 'what did you tell me?' },
     });
-    await waitUntil(() => runtime.metrics().streamed === 1, 20_000, 'the answer');
+    await vi.waitFor(() => expect(runtime.metrics().streamed).toBe(1), ANSWER_WAIT);
     const answers = emulator.c2cHistory('alice', 'dmbot').filter((m) => m.from === 'dmbot');
     expect(answers.map(textOf)).toEqual(['Rain all day, Alice.', 'I said it would rain all day.']);
     const call = model.calls[0] ?? [];
