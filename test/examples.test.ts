@@ -64,6 +64,19 @@ describe('examples', () => {
     expect(lines.filter((line) => line.startsWith('  researcher got a task'))).toHaveLength(2);
   });
 
+  it('langchain-agent: a scripted tool-calling model lists channels, reads history and answers', async () => {
+    const { code, stdout, stderr } = await run('langchain-agent');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  [tool] clawlink_list_channels {}',
+        '[#garden] gardenbot: @Alice I am in 2 channels: #Garden, #Kitchen. Here, earlier: Alice said "the roses need water"; Alice said "tomatoes are ripe".',
+        'done',
+      ]),
+    );
+  });
+
   it('two-users shows the core API: a channel with a skill, mentions, direct messages, history', async () => {
     const { code, stdout, stderr } = await run('two-users');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
