@@ -228,7 +228,7 @@ describe('AccountRuntime at-least-once delivery', () => {
     expect(duplicate).toEqual([
       {
         level: 'debug',
-        obj: { messageId: message.id, status: 'handled' },
+        obj: { accountId: 'done_alice', messageId: message.id, status: 'handled' },
         msg: expect.any(String),
       },
     ]);

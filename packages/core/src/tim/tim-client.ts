@@ -5,6 +5,7 @@ import { redactString } from '../logging/redact.js';
 import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createSdkPromiseClass } from './rejection-containment.js';
 import { createSdkEnvironment } from './sdk-environment.js';
+import { keepSdkGroupPushOrder } from './sdk-group-push-order.js';
 import { instantiateSdk } from './sdk-loader.js';
 import { boundSdkMessageLists, sdkMessageListsOf } from './sdk-message-list.js';
 import { createSdkTimers, type SdkTimers } from './sdk-timers.js';
@@ -427,6 +428,11 @@ export class TimClient extends EventEmitter<TimClientEvents> {
           logLevel: this.#sdkLogLevel,
           onInstanceCreated: (instance, internals) => {
             boundSdkMessageLists(instance, internals, { clock: this.#clock });
+            if (!keepSdkGroupPushOrder(internals)) {
+              this.#logger.warn(
+                'This tim-js-sdk build is not laid out as 2.27.6: a group push it holds back at login can come out after later ones',
+              );
+            }
           },
         }),
       );
