@@ -26,6 +26,26 @@ function packInto(dir, into, work) {
   execFileSync('tar', ['-xzf', join(out, tgz), '-C', into, '--strip-components=1']);
 }
 
+/**
+ * Removes a bundled package's `./testing` entry (core's test helpers, which import vitest, an
+ * optional peer): the plugin never loads it, and OpenClaw's plugin loader follows every
+ * dependency a bundled package declares, vitest included when the host can resolve it.
+ */
+function withoutTestingEntry(dir) {
+  const manifestPath = join(dir, 'package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  if (!manifest.exports?.['./testing']) return;
+  delete manifest.exports['./testing'];
+  for (const field of ['peerDependencies', 'peerDependenciesMeta']) {
+    if (manifest[field]) delete manifest[field].vitest;
+    if (manifest[field] && Object.keys(manifest[field]).length === 0) delete manifest[field];
+  }
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const file of readdirSync(join(dir, 'dist'))) {
+    if (file.startsWith('testing.')) rmSync(join(dir, 'dist', file));
+  }
+}
+
 export function packStandalone(outDir = pluginDir) {
   const work = mkdtempSync(join(tmpdir(), 'clawlink-openclaw-pack-'));
   try {
@@ -36,7 +56,9 @@ export function packStandalone(outDir = pluginDir) {
     for (const name of BUNDLED) {
       const dir = join(packagesDir, name);
       const { name: pkg, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      packInto(dir, join(staging, 'node_modules', pkg), work);
+      const into = join(staging, 'node_modules', pkg);
+      packInto(dir, into, work);
+      withoutTestingEntry(into);
       manifest.dependencies[pkg] = version;
     }
     manifest.bundleDependencies = BUNDLED.map((name) => `@clawlink/${name}`);
@@ -48,6 +70,7 @@ export function packStandalone(outDir = pluginDir) {
     const packed = execFileSync('npm', ['pack', '--pack-destination', resolve(outDir)], {
       cwd: staging,
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
       .trim()
       .split('\n')

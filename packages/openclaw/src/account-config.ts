@@ -67,8 +67,6 @@ export interface ResolvedClawlinkAccount {
   readonly issues: readonly ConfigIssue[];
   /** The core account config the runtime is created from; undefined when `issues` is not empty. */
   readonly core?: AccountConfigInput;
-  /** The group senders answered (`groupAllowFrom`); undefined: everyone. */
-  readonly groupAllowFrom?: readonly string[];
   /** `textChunkLimit`, when set. */
   readonly textChunkLimit?: number;
   /** The policy in effect, for status and doctor. */
@@ -243,7 +241,6 @@ export function resolveAccount(
     configured,
     issues,
     ...(core ? { core } : {}),
-    ...(policy.groupAllowFrom ? { groupAllowFrom: policy.groupAllowFrom } : {}),
     ...(policy.textChunkLimit ? { textChunkLimit: policy.textChunkLimit } : {}),
     dmPolicy,
     allowFrom,
@@ -255,8 +252,8 @@ type Policy = z.output<typeof policySchema>;
 
 /**
  * Core's gate settings for an OpenClaw policy: `dmPolicy`/`allowFrom` become `direct`,
- * `groupPolicy`/`groups`/`mentionAll` become `groups`, and core's debounce is off (OpenClaw
- * queues and debounces itself).
+ * `groupPolicy`/`groups`/`groupAllowFrom`/`mentionAll` become `groups`, and core's debounce is
+ * off (OpenClaw queues and debounces itself).
  */
 export function corePolicy(
   policy: Policy & { dmPolicy: DmPolicy; groupPolicy: GroupPolicy; allowFrom: string[] },
@@ -286,6 +283,7 @@ export function corePolicy(
       mentionAll: policy.mentionAll ?? false,
       allow,
       deny: [],
+      ...(policy.groupAllowFrom ? { allowFrom: policy.groupAllowFrom } : {}),
       channels,
     },
     debounce: { windowMs: 0 },

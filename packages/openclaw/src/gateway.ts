@@ -1,4 +1,9 @@
-import { type AccountRuntime, createAccountRuntime, StateStoreError } from '@clawlink/core';
+import {
+  type AccountRuntime,
+  createAccountRuntime,
+  type Logger,
+  StateStoreError,
+} from '@clawlink/core';
 import type { OpenClawConfig } from 'openclaw/plugin-sdk/channel-core';
 import { waitUntilAbort } from 'openclaw/plugin-sdk/channel-outbound';
 import { type ResolvedClawlinkAccount, resolveAccount } from './account-config.js';
@@ -69,16 +74,15 @@ export async function startAccount(
       channelRuntime: ctx.channelRuntime,
       currentConfig: () => currentConfig(ctx.cfg),
       resolveAccount: (cfg) => {
-        const live = resolve(cfg);
-        latest = syncPolicy(runtime, live, latest);
-        return live;
+        latest = syncPolicy(runtime, resolve(cfg), latest, logger);
+        return latest;
       },
       onError: (error, what) => logger.warn({ err: error }, what),
     }),
   });
   const report = () => ctx.setStatus(snapshotOf(latest, runtime.status()));
   const sync = () => {
-    latest = syncPolicy(runtime, resolve(currentConfig(ctx.cfg)), latest);
+    latest = syncPolicy(runtime, resolve(currentConfig(ctx.cfg)), latest, logger);
   };
   runtime.on('status', report);
   runtime.on('error', (error) => logger.warn({ err: error }, 'account problem'));
@@ -115,25 +119,68 @@ export async function stopAccount(ctx: { accountId: string }): Promise<void> {
 }
 
 /**
- * Applies the live OpenClaw policy (dmPolicy, allowFrom, groupPolicy, groups, mentionAll) to
- * core's gate when it changed; an invalid edit keeps the last valid policy. Returns the
- * account now in effect.
+ * Applies the live OpenClaw policy (dmPolicy, allowFrom, groupPolicy, groupAllowFrom, groups,
+ * mentionAll) to core's gate when it changed: a key removed from OpenClaw's config returns to
+ * core's default. An invalid edit keeps the last valid policy and is logged with the field and
+ * what to write. Returns the account now in effect.
  */
 function syncPolicy(
   runtime: AccountRuntime,
   next: ResolvedClawlinkAccount,
   current: ResolvedClawlinkAccount,
+  log: Logger,
 ): ResolvedClawlinkAccount {
-  if (!next.core) return current;
-  const policy = { direct: next.core.direct, groups: next.core.groups };
-  if (
-    JSON.stringify(policy) ===
-    JSON.stringify({ direct: current.core?.direct, groups: current.core?.groups })
-  ) {
-    return next;
+  if (!next.core) {
+    const problems = describeIssues(next.issues);
+    if (problems !== describeIssues(current.issues)) {
+      log.warn(`config edit not applied, the last valid policy stays in effect: ${problems}`);
+    }
+    return { ...current, issues: next.issues };
   }
-  runtime.updateConfig(policy);
+  const { direct, groups } = runtime.config;
+  const live = { direct, groups };
+  const wanted = { direct: next.core.direct, groups: next.core.groups };
+  const patch = replacement(live, wanted as Record<string, unknown>);
+  if (JSON.stringify(mergedView(live, patch)) !== JSON.stringify(live)) {
+    runtime.updateConfig(patch);
+  }
   return next;
+}
+
+/**
+ * `next` as a patch for `runtime.updateConfig` over `current`: every key of `current` that
+ * `next` lacks is set to `undefined` (back to core's default), nested objects alike.
+ */
+function replacement(
+  current: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...next };
+  for (const [key, value] of Object.entries(current)) {
+    const wanted = next[key];
+    if (wanted === undefined) patch[key] = undefined;
+    else if (isRecord(value) && isRecord(wanted)) patch[key] = replacement(value, wanted);
+  }
+  return patch;
+}
+
+/** `current` with `patch` applied the way core merges it, for change detection only. */
+function mergedView(
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = out[key];
+    if (value === undefined) delete out[key];
+    else if (isRecord(value) && isRecord(existing)) out[key] = mergedView(existing, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Calls `onChange` whenever `read()` returns a different config object; returns the stop. */

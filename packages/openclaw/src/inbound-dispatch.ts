@@ -49,13 +49,6 @@ export function createOpenClawDispatch(options: OpenClawDispatchOptions): Dispat
   return async (event, ctx) => {
     const cfg = options.currentConfig();
     const account = options.resolveAccount(cfg);
-    if (!senderAllowed(event, account)) {
-      ctx.logger.debug(
-        { senderId: event.sender.id },
-        'group sender not in groupAllowFrom; dropped',
-      );
-      return;
-    }
     options.onInbound?.(event);
     const isGroup = event.kind === 'channel';
     const target = formatTarget(event.conversation);
@@ -146,11 +139,6 @@ function payloadText(payload: DeliveredPayload): string {
   const media = [...(payload.mediaUrl ? [payload.mediaUrl] : []), ...(payload.mediaUrls ?? [])];
   const lines = [payload.text?.trim() ?? '', ...new Set(media)].filter((line) => line.length > 0);
   return lines.join('\n');
-}
-
-function senderAllowed(event: InboundEvent, account: ResolvedClawlinkAccount): boolean {
-  if (event.kind !== 'channel' || !account.groupAllowFrom) return true;
-  return account.groupAllowFrom.includes('*') || account.groupAllowFrom.includes(event.sender.id);
 }
 
 /**
