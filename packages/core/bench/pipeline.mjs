@@ -1,8 +1,11 @@
 // The inbound pipeline's costs, each a ratio against a baseline measured in the same run with
 // the emulator (and the message poster) in processes of their own:
 //   1. CPU per message and added latency at a steady load: an AccountRuntime with a zero-time
-//      dispatch against a bare TimClient's `message` event, on the same stream of group messages;
-//   2. ledger writes/s: the SQLite state store against a raw better-sqlite3 INSERT loop;
+//      dispatch against a bare TimClient's `message` event, on the same stream of group messages
+//      (and the same runtime with its ledger writes unbatched: each committed on its own, as
+//      before batching);
+//   2. ledger writes/s: the SQLite state store (unbatched, one commit per message, batched 100
+//      per turn) against a raw better-sqlite3 INSERT loop;
 //   3. catch-up of missed messages: a runtime catching up against a bare client reading the
 //      same history;
 //   4. RSS per account with the pipeline, N held (pipeline-memory-probe.mjs, fresh processes).
@@ -43,8 +46,8 @@ const settings = QUICK
     }
   : {
       streamRounds: 3,
-      streamMessages: 3_000,
-      rate: 250,
+      streamMessages: 5_000,
+      rate: 1_000,
       ledgerRounds: 5,
       ledgerWrites: 20_000,
       catchUpRounds: 3,
@@ -117,6 +120,9 @@ async function streamRound(kind, tag) {
       dispatch: (event) => {
         for (const message of event.messages) onText(message.text);
       },
+      ...(kind === 'unbatched'
+        ? { store: openSqliteStateStore({ accountId: receiver, stateDir, batchWrites: false }) }
+        : {}),
     });
     await runtime.start();
     if (runtime.status().state !== 'connected') throw new Error(`${receiver} did not connect`);
@@ -150,10 +156,11 @@ async function streamRound(kind, tag) {
   };
 }
 
-const stream = { client: [], pipeline: [] };
+const stream = { client: [], pipeline: [], unbatched: [] };
 for (let round = 0; round < settings.streamRounds; round++) {
-  // Alternate which goes first, so neither always runs on a warmer process.
-  const order = round % 2 === 0 ? ['client', 'pipeline'] : ['pipeline', 'client'];
+  // Rotate which goes first, so none always runs on a warmer process.
+  const kinds = ['client', 'pipeline', 'unbatched'];
+  const order = [...kinds.slice(round % 3), ...kinds.slice(0, round % 3)];
   for (const kind of order) {
     const result = await streamRound(kind, `${kind.slice(0, 1)}${round}`);
     stream[kind].push(result);
@@ -188,9 +195,15 @@ function rawInserts(count) {
   return count / seconds;
 }
 
-function storeWrites(count, cycle) {
+// `flushEvery`: messages per commit (as many as one event-loop turn brings); 0: unbatched,
+// each write committed on its own (batchWrites: false, the store before batching).
+function storeWrites(count, cycle, flushEvery) {
   const dir = tempDir();
-  const store = openSqliteStateStore({ accountId: 'ledger_bench', stateDir: dir });
+  const store = openSqliteStateStore({
+    accountId: 'ledger_bench',
+    stateDir: dir,
+    batchWrites: flushEvery > 0,
+  });
   const base = Date.now();
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
@@ -200,6 +213,7 @@ function storeWrites(count, cycle) {
       store.markHandled(messageId);
       store.advanceWatermark('GROUP@bench', { time: base + i, messageId, seq: i + 1 });
     }
+    if (flushEvery > 0 && (i + 1) % flushEvery === 0) store.flush();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   store.close();
@@ -207,11 +221,21 @@ function storeWrites(count, cycle) {
   return count / seconds;
 }
 
-const ledger = { raw: [], recordSeen: [], cycle: [] };
+const ledger = {
+  raw: [],
+  recordSeenUnbatched: [],
+  recordSeen: [],
+  cycleUnbatched: [],
+  cyclePerMessage: [],
+  cycle: [],
+};
 for (let round = 0; round < settings.ledgerRounds; round++) {
   ledger.raw.push(rawInserts(settings.ledgerWrites));
-  ledger.recordSeen.push(storeWrites(settings.ledgerWrites, false));
-  ledger.cycle.push(storeWrites(settings.ledgerWrites, true));
+  ledger.recordSeenUnbatched.push(storeWrites(settings.ledgerWrites, false, 0));
+  ledger.recordSeen.push(storeWrites(settings.ledgerWrites, false, 100));
+  ledger.cycleUnbatched.push(storeWrites(settings.ledgerWrites, true, 0));
+  ledger.cyclePerMessage.push(storeWrites(settings.ledgerWrites, true, 1));
+  ledger.cycle.push(storeWrites(settings.ledgerWrites, true, 100));
 }
 log(`ledger: ${JSON.stringify(ledger)}`);
 
@@ -369,13 +393,17 @@ const row = (label, baseline, measured, r) =>
 const f = (value, digits, unit) => `${value.toFixed(digits)} ${unit}`;
 const cpuClient = streamMedian('client', 'cpuUs');
 const cpuPipeline = streamMedian('pipeline', 'cpuUs');
+const cpuUnbatched = streamMedian('unbatched', 'cpuUs');
 const p50Client = streamMedian('client', 'p50');
 const p50Pipeline = streamMedian('pipeline', 'p50');
 const p99Client = streamMedian('client', 'p99');
 const p99Pipeline = streamMedian('pipeline', 'p99');
 const rawRate = median(ledger.raw);
 const seenRate = median(ledger.recordSeen);
+const seenUnbatchedRate = median(ledger.recordSeenUnbatched);
 const cycleRate = median(ledger.cycle);
+const cycleUnbatchedRate = median(ledger.cycleUnbatched);
+const cyclePerMessageRate = median(ledger.cyclePerMessage);
 console.log('');
 console.log(
   `clawlink inbound pipeline benchmark (Node ${process.versions.node}${QUICK ? ', QUICK' : ''}): ` +
@@ -393,6 +421,12 @@ row(
   f(cpuClient, 0, 'µs'),
   f(cpuPipeline, 0, 'µs'),
   ratio(cpuPipeline, cpuClient),
+);
+row(
+  '  same, ledger unbatched (before)',
+  f(cpuClient, 0, 'µs'),
+  f(cpuUnbatched, 0, 'µs'),
+  ratio(cpuUnbatched, cpuClient),
 );
 row(
   'event loop busy at the steady load',
@@ -413,13 +447,26 @@ row(
   ratio(p99Pipeline, p99Client),
 );
 row(
-  'ledger writes/s: recordSeen',
+  'ledger writes/s: recordSeen, unbatched',
   f(rawRate, 0, '/s'),
-  f(seenRate, 0, '/s'),
-  ratio(seenRate, rawRate),
+  f(seenUnbatchedRate, 0, '/s'),
+  ratio(seenUnbatchedRate, rawRate),
 );
+row('  batched, 100 per turn', f(rawRate, 0, '/s'), f(seenRate, 0, '/s'), ratio(seenRate, rawRate));
 row(
   'ledger: messages/s, seen+handled+watermark',
+  f(rawRate, 0, '/s'),
+  f(cycleUnbatchedRate, 0, '/s'),
+  ratio(cycleUnbatchedRate, rawRate),
+);
+row(
+  '  one commit per message',
+  f(rawRate, 0, '/s'),
+  f(cyclePerMessageRate, 0, '/s'),
+  ratio(cyclePerMessageRate, rawRate),
+);
+row(
+  '  batched, 100 messages per turn',
   f(rawRate, 0, '/s'),
   f(cycleRate, 0, '/s'),
   ratio(cycleRate, rawRate),

@@ -1,9 +1,12 @@
 // clawlink core benchmarks: time to ready and memory per account, each reported as a ratio
 // against a baseline measured in the same run.
 //   pnpm bench            (from the repository root; builds first)
-//   node --expose-gc bench/run.mjs [--rounds 15] [--accounts 50]
-// Then runs the inbound pipeline's section (bench/pipeline.mjs; CLAWLINK_BENCH_QUICK=1 for a
-// quick one).
+//   node --expose-gc bench/run.mjs [--rounds 15] [--accounts 50] [--fleet 1000] [--stream 100000]
+// Then a fleet started at once (bench/fleet-probe.mjs: all ready, first ready, event-loop
+// stall, RSS and fds per account), a long receive in one group (bench/receive.mjs: CPU per
+// message and heap, first against last messages) and the inbound pipeline's section
+// (bench/pipeline.mjs). CLAWLINK_BENCH_QUICK=1 for a quick run of all (200 accounts in the
+// fleet, 20 000 messages in the long receive).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createAccountRuntime, createMemoryStateStore } from '@clawlink/core';
@@ -15,8 +18,11 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
-const rounds = arg('rounds', 15);
+const QUICK = process.env.CLAWLINK_BENCH_QUICK === '1';
+const rounds = arg('rounds', QUICK ? 5 : 15);
 const accounts = arg('accounts', 50);
+const fleet = arg('fleet', QUICK ? 200 : 1000);
+const streamMessages = arg('stream', QUICK ? 20_000 : 100_000);
 const emulator = await startEmulatorProcess();
 const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
 
@@ -84,7 +90,47 @@ const measure = (mode) => {
 const client = measure('client');
 const runtime = measure('runtime');
 const fresh = measure('fresh-module');
+
+// 3. A fleet started at once, each kind in a fresh process (bench/fleet-probe.mjs).
+const fleetProbe = fileURLToPath(new URL('./fleet-probe.mjs', import.meta.url));
+const fleetOf = (mode) => {
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', fleetProbe, mode, String(fleet), emulator.wsUrl],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const line = output
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (!line) throw new Error(`fleet probe '${mode}' printed no result:\n${output}`);
+  return JSON.parse(line);
+};
+const fleets = {};
+for (const mode of ['client', 'registry-unbounded', 'registry', 'registry-shared']) {
+  fleets[mode] = fleetOf(mode);
+  process.stderr.write(`[bench] fleet ${JSON.stringify(fleets[mode])}\n`);
+}
 await emulator.stop();
+
+// 4. A long receive in one group (bench/receive.mjs, its own emulator): the first against the
+//    last messages, bare client and full pipeline.
+const receiveScript = fileURLToPath(new URL('./receive.mjs', import.meta.url));
+const receiveOf = (mode) => {
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', receiveScript, String(streamMessages), mode],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const line = output
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (!line) throw new Error(`receive '${mode}' printed no result:\n${output}`);
+  return JSON.parse(line);
+};
+const receives = { client: receiveOf('client'), pipeline: receiveOf('pipeline') };
+process.stderr.write(`[bench] receive ${JSON.stringify(receives)}\n`);
 
 const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 console.log(
@@ -111,7 +157,40 @@ console.log(
   `  (${accounts} logins took ${client.readyMs} / ${runtime.readyMs} / ${fresh.readyMs} ms)`,
 );
 
-// 3. The inbound pipeline (bench/pipeline.mjs), in a process of its own with its own emulator.
+console.log('');
+console.log(
+  `${fleet} accounts started at once (${Object.values(fleets).reduce((n, f) => n + f.notReady, 0)} not ready in all)`,
+);
+const fleetRow = (label, f) =>
+  console.log(
+    `  ${label.padEnd(34)}${`${f.readyMs} ms`.padStart(10)} ${ratio(f.readyMs, fleets.client.readyMs).padStart(5)}` +
+      `${`${f.firstReadyMs} ms`.padStart(10)}${`${f.maxStallMs} ms`.padStart(9)}` +
+      `${`${f.rssPerAccountMb} MB`.padStart(9)} ${ratio(f.rssPerAccountMb, fleets.client.rssPerAccountMb).padStart(5)}` +
+      `${String(f.fdsPerAccount).padStart(6)}`,
+  );
+console.log(
+  `  ${''.padEnd(34)}${'all ready'.padStart(10)} ${'ratio'.padStart(5)}${'first'.padStart(10)}${'stall'.padStart(9)}${'RSS/acct'.padStart(9)} ${'ratio'.padStart(5)}${'fds'.padStart(6)}`,
+);
+fleetRow('TimClient x N, all at once (base)', fleets.client);
+fleetRow('registry, all at once (before)', fleets['registry-unbounded']);
+fleetRow('registry, login pool (default)', fleets.registry);
+fleetRow('registry, pool + sharedStateFile', fleets['registry-shared']);
+console.log('');
+console.log(`${streamMessages} messages received in one group: first vs last 1000`);
+for (const [label, r] of [
+  ['TimClient (baseline)', receives.client],
+  ['AccountRuntime pipeline', receives.pipeline],
+]) {
+  console.log(
+    `  ${label.padEnd(26)} CPU/msg ${r.cpuPerMessageStartUs} -> ${r.cpuPerMessageEndUs} µs (x${r.cpuEndToStartRatio}), ` +
+      `heap ${r.heapStartMb} -> ${r.heapEndMb} MB (${r.heapGrowthPerMessageBytes} B/msg), ${r.messagesPerSecond} msg/s`,
+  );
+}
+console.log(
+  `  pipeline / baseline CPU per message: first ${ratio(receives.pipeline.cpuPerMessageStartUs, receives.client.cpuPerMessageStartUs)}, last ${ratio(receives.pipeline.cpuPerMessageEndUs, receives.client.cpuPerMessageEndUs)}`,
+);
+
+// 5. The inbound pipeline (bench/pipeline.mjs), in a process of its own with its own emulator.
 console.log('');
 execFileSync(
   process.execPath,

@@ -69,6 +69,8 @@ export {
   type AccountRegistryEvents,
   type AccountRegistryOptions,
   createAccountRegistry,
+  DEFAULT_MAX_CONCURRENT_LOGINS,
+  type StartProgress,
 } from './runtime/account-registry.js';
 export {
   AccountRuntime,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, startEmulator } from '@clawlink/emulator';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { createMemoryStateStore } from '../state/memory-state-store.js';
-import { createAccountRegistry } from './account-registry.js';
+import { createAccountRegistry, type StartProgress } from './account-registry.js';
 import type { InboundMessage } from './account-runtime.js';
 
 const SDK_APP_ID = 1400000200;
@@ -64,6 +64,84 @@ describe('AccountRegistry', () => {
     await registry.stopAll();
     expect(registry.statuses().every((s) => s.state === 'stopped')).toBe(true);
     expect(emulator.onlineUsers().filter((u) => u.startsWith('fleet_'))).toEqual([]);
+  });
+
+  it('logs in at most maxConcurrentLogins accounts at once, in order, reporting progress, until all are ready', async () => {
+    const registry = createAccountRegistry({
+      maxConcurrentLogins: 3,
+      createStore: () => createMemoryStateStore(),
+    });
+    const userIds = Array.from({ length: 12 }, (_, i) => `pool_${String(i).padStart(2, '0')}`);
+    for (const userId of userIds) registry.add(accountConfig(userId));
+    // Slow logins, so every login the pool lets through is still in flight when the next may go.
+    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 150, times: 12 });
+    const connecting = new Set<string>();
+    const began: string[] = [];
+    let most = 0;
+    registry.on('status', (status) => {
+      if (status.state === 'connecting') {
+        connecting.add(status.accountId);
+        began.push(status.accountId);
+        most = Math.max(most, connecting.size);
+      } else connecting.delete(status.accountId);
+    });
+    const progress: StartProgress[] = [];
+    registry.on('startProgress', (event) => progress.push(event));
+
+    await registry.startAll();
+    expect(most).toBe(3);
+    expect(began).toEqual(userIds);
+    expect(registry.statuses().map((s) => s.state)).toEqual(userIds.map(() => 'connected'));
+    expect(progress.map((p) => p.settled)).toEqual(userIds.map((_, i) => i + 1));
+    expect(progress.every((p) => p.inFlight < 3 && p.failed === 0 && p.total === 12)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ waiting: 0, inFlight: 0 });
+    expect(progress.map((p) => p.status.state)).toEqual(userIds.map(() => 'connected'));
+    await registry.stopAll();
+  });
+
+  it('refuses a maxConcurrentLogins that is not a positive integer, and createStore with sharedStateFile', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createAccountRegistry({ maxConcurrentLogins: bad })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
+    expect(() =>
+      createAccountRegistry({
+        createStore: () => createMemoryStateStore(),
+        sharedStateFile: join(stateDir, 'both.sqlite'),
+      }),
+    ).toThrow(/either createStore or sharedStateFile/);
+  });
+
+  it('keeps every account in one shared state file when asked, each seeing only its own rows', async () => {
+    const file = join(stateDir, 'fleet-shared.sqlite');
+    const registry = createAccountRegistry({ sharedStateFile: file });
+    const userIds = Array.from({ length: 10 }, (_, i) => `shared_${i}`);
+    for (const userId of userIds) registry.add(accountConfig(userId));
+    await registry.startAll();
+    expect(registry.statuses().every((s) => s.state === 'connected')).toBe(true);
+    expect(new Set(registry.list().map((r) => r.store.file))).toEqual(new Set([file]));
+    expect(userIds.some((id) => existsSync(join(stateDir, `${id}.sqlite`)))).toBe(false);
+
+    emulator.createUser('shared_boss');
+    const heard = new Map<string, string>();
+    const everyone = new Promise<void>((resolve) => {
+      registry.on('message', (message: InboundMessage) => {
+        heard.set(message.accountId, message.id);
+        if (heard.size === userIds.length) resolve();
+      });
+    });
+    for (const userId of userIds) {
+      emulator.postC2CMessage({ from: 'shared_boss', to: userId, content: { text: 'hi' } });
+    }
+    await everyone;
+    for (const runtime of registry.list()) {
+      const own = heard.get(runtime.accountId) as string;
+      expect(runtime.store.listUnhandled().map((e) => e.messageId)).toEqual([own]);
+    }
+    const stores = registry.list().map((r) => r.store);
+    await registry.close();
+    for (const store of stores) expect(() => store.listUnhandled()).toThrow(/is closed/);
   });
 
   it('refuses a bad config with every problem listed, and a duplicate accountId', () => {

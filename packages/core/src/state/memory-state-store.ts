@@ -303,6 +303,10 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       }
     },
 
+    flush() {
+      open();
+    },
+
     close() {
       closed = true;
     },

@@ -140,3 +140,90 @@ export function applyMigrations(
     );
   }
 }
+
+/**
+ * Every schema step of a registry's shared state file (many accounts in one file): the
+ * tables of an account's file with `account_key` leading every key, and an `accounts` table
+ * that gives each account id its key (and holds when it was last online).
+ */
+export const SHARED_STATE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta (key, value) VALUES ('app', '${STATE_FILE_APP}'), ('layout', 'shared');
+
+        CREATE TABLE accounts (
+          account_key INTEGER PRIMARY KEY,
+          account_id TEXT NOT NULL UNIQUE,
+          last_online REAL
+        );
+
+        CREATE TABLE ledger (
+          account_key INTEGER NOT NULL,
+          message_id TEXT NOT NULL,
+          conversation_id TEXT NOT NULL,
+          seq INTEGER,
+          time INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('seen', 'handled', 'failed')),
+          seen_at INTEGER NOT NULL,
+          handled_at INTEGER,
+          failed_at INTEGER,
+          failure_reason TEXT,
+          UNIQUE (account_key, message_id)
+        );
+        CREATE INDEX ledger_by_status_seen_at ON ledger (account_key, status, seen_at);
+
+        CREATE TABLE watermarks (
+          account_key INTEGER NOT NULL,
+          conversation_id TEXT NOT NULL,
+          time INTEGER NOT NULL,
+          seq INTEGER,
+          message_id TEXT,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_key, conversation_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE pending_requests (
+          account_key INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          direction TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+          task TEXT NOT NULL,
+          payload TEXT,
+          created_at INTEGER NOT NULL,
+          deadline_at INTEGER NOT NULL,
+          PRIMARY KEY (account_key, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX pending_requests_by_deadline ON pending_requests (account_key, deadline_at);
+
+        CREATE TABLE settled_requests (
+          account_key INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          direction TEXT NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+          status TEXT NOT NULL CHECK (status IN ('ok', 'refused', 'failed', 'timeout')),
+          result TEXT,
+          reason TEXT,
+          settled_at INTEGER NOT NULL,
+          PRIMARY KEY (account_key, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX settled_requests_by_settled_at ON settled_requests (account_key, settled_at);
+
+        CREATE TABLE channels (
+          account_key INTEGER NOT NULL,
+          channel_id TEXT NOT NULL,
+          name TEXT NOT NULL,
+          skill TEXT,
+          custom_fields TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_key, channel_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+/** The schema version of a shared state file this release writes. */
+export const SHARED_STATE_SCHEMA_VERSION = SHARED_STATE_MIGRATIONS.at(-1)?.version ?? 0;

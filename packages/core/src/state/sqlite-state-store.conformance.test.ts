@@ -9,9 +9,23 @@ const dir = mkdtempSync(path.join(tmpdir(), 'clawlink-state-conformance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A fresh file per test (the name is unique per test), so each test starts from an empty
-// store; the reopen tests open the same name, i.e. the same file, again.
+// store; the reopen tests open the same name, i.e. the same file, again. Writes are batched
+// per event-loop turn (the default).
 defineStateStoreConformance(
   'openSqliteStateStore',
   ({ now, name }) => openSqliteStateStore({ accountId: name, stateDir: dir, now }),
+  { persistent: true },
+);
+
+// The same with every write committed on its own (batchWrites: false).
+defineStateStoreConformance(
+  'openSqliteStateStore({ batchWrites: false })',
+  ({ now, name }) =>
+    openSqliteStateStore({
+      accountId: `unbatched-${name}`,
+      stateDir: dir,
+      now,
+      batchWrites: false,
+    }),
   { persistent: true },
 );

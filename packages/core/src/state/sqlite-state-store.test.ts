@@ -286,6 +286,10 @@ describe('openSqliteStateStore', () => {
     expect(error.message).toMatch(/damaged.*move the file away/);
     expect(error.cause).toBeInstanceOf(Database.SqliteError);
     expect((error.cause as { code: string }).code).toMatch(/^SQLITE_CORRUPT/);
+    // Closing commits the turn's batch, which the damaged file refuses: said, and closed.
+    opened.splice(opened.indexOf(store), 1);
+    expect(() => store.close()).toThrow(/could not commit its last batch of writes/);
+    expect(() => store.getLastOnline()).toThrow(/is closed/);
   });
 
   it('migrates a schema 1 file, keeping its ledger, and stamps it with the account', () => {
@@ -444,6 +448,57 @@ describe('openSqliteStateStore', () => {
     expect(outcome.message).toMatch(/not damaged/);
     expect(outcome.message).toMatch(/stateDir/);
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('batches the writes of one event-loop turn into one transaction, committed as the turn ends', async () => {
+    const store = open('bot');
+    const probe = new Database(store.file!, { readonly: true });
+    const committed = () =>
+      probe.prepare('SELECT message_id, status FROM ledger ORDER BY rowid').all();
+    try {
+      store.recordSeen({ messageId: 'a', conversationId: 'group:g', seq: 1, time: 1 });
+      store.markHandled('a');
+      store.advanceWatermark('group:g', { seq: 1, time: 1, messageId: 'a' });
+      // The store sees its own writes at once; another connection sees none of them yet.
+      expect(store.getLedgerEntry('a')?.status).toBe('handled');
+      expect(committed()).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(committed()).toEqual([{ message_id: 'a', status: 'handled' }]);
+      expect(probe.prepare('SELECT seq FROM watermarks').pluck().get()).toBe(1);
+
+      // flush() commits now; a transaction commits what was batched before it, then itself.
+      store.recordSeen({ messageId: 'b', conversationId: 'group:g', time: 2 });
+      expect(committed()).toHaveLength(1);
+      store.flush();
+      expect(committed()).toHaveLength(2);
+      store.recordSeen({ messageId: 'c', conversationId: 'group:g', time: 3 });
+      expect(() =>
+        store.transaction(() => {
+          store.markHandled('c');
+          throw new Error('undone');
+        }),
+      ).toThrow('undone');
+      expect(committed()).toEqual([
+        { message_id: 'a', status: 'handled' },
+        { message_id: 'b', status: 'seen' },
+        { message_id: 'c', status: 'seen' },
+      ]);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('commits each write before it returns with batchWrites: false', () => {
+    const store = openSqliteStateStore({ accountId: 'bot', stateDir, batchWrites: false });
+    opened.push(store);
+    const probe = new Database(store.file!, { readonly: true });
+    try {
+      store.recordSeen({ messageId: 'a', conversationId: 'group:g', time: 1 });
+      store.markHandled('a');
+      expect(probe.prepare('SELECT status FROM ledger').pluck().all()).toEqual(['handled']);
+    } finally {
+      probe.close();
+    }
   });
 
   it('names the closed store in the error after close', () => {

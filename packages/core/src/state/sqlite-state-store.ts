@@ -14,30 +14,23 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateStoreError } from '../errors/state-store-error.js';
 import {
+  isTooManyOpenFiles,
+  outOfFileDescriptors,
+  tooManyOpenFilesAdvice,
+} from '../errors/too-many-open-files.js';
+import {
   applyMigrations,
+  type Migration,
+  SHARED_STATE_MIGRATIONS,
+  SHARED_STATE_SCHEMA_VERSION,
   STATE_FILE_APP,
   STATE_MIGRATIONS,
   STATE_SCHEMA_VERSION,
 } from './migrations.js';
+import { createSqliteStoreView } from './sqlite-store-view.js';
 import { defaultStateDir, stateFileName } from './state-file.js';
-import type {
-  CachedChannel,
-  ConversationWatermark,
-  LedgerEntry,
-  LedgerStatus,
-  PendingRequest,
-  SettledRequest,
-  StateStore,
-  Watermark,
-} from './state-store.js';
-import {
-  asyncTransactionError,
-  closedStoreError,
-  failureReason,
-  isThenable,
-  pruneCutoffs,
-  watermarkMoves,
-} from './state-store-rules.js';
+import type { StateStore } from './state-store.js';
+import { createWriteBatch } from './write-batch.js';
 
 /** Options of {@link openSqliteStateStore}. */
 export interface SqliteStateStoreOptions {
@@ -55,7 +48,19 @@ export interface SqliteStateStoreOptions {
   now?: () => number;
   /** How long to wait for another connection's lock, in milliseconds; default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Whether writes are grouped into one transaction per event-loop turn (default `true`);
+   * `false` commits each write before it returns. See {@link StateStore.flush} for what a
+   * crash keeps.
+   */
+  batchWrites?: boolean;
 }
+
+/**
+ * What a state file holds: one account (the default, `<stateDir>/<account>.sqlite`) or many
+ * (a registry's shared state file, rows keyed by account). @internal
+ */
+export type StateFileLayout = { kind: 'account'; accountId: string } | { kind: 'shared' };
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 const FILE_MODE = 0o600;
@@ -63,95 +68,22 @@ const DIR_MODE = 0o700;
 const SIDE_FILES = ['-wal', '-shm'];
 // Rows of the `meta` table (besides `app`): the account the file belongs to, as JSON (exact
 // even for ids that are not well-formed UTF-16), and when the account was last online.
+// A shared file has a `layout` row (`shared`) instead, and its accounts in a table.
 const META_ACCOUNT = 'account';
-const META_LAST_ONLINE = 'last_online';
+const META_LAYOUT = 'layout';
 
-interface LedgerRow {
-  message_id: string;
-  conversation_id: string;
-  seq: number | null;
-  time: number;
-  status: LedgerStatus;
-  seen_at: number;
-  handled_at: number | null;
-  failed_at: number | null;
-  failure_reason: string | null;
-}
-interface WatermarkRow {
-  conversation_id: string;
-  time: number;
-  seq: number | null;
-  message_id: string | null;
-  updated_at: number;
-}
-interface RequestRow {
-  id: string;
-  peer: string;
-  direction: 'outbound' | 'inbound';
-  task: string;
-  payload: string | null;
-  created_at: number;
-  deadline_at: number;
-}
-interface SettledRow {
-  id: string;
-  peer: string;
-  direction: 'outbound' | 'inbound';
-  status: SettledRequest['status'];
-  result: string | null;
-  reason: string | null;
-  settled_at: number;
-}
-interface ChannelRow {
-  channel_id: string;
-  name: string;
-  skill: string | null;
-  custom_fields: string;
-  updated_at: number;
-}
+const migrationsOf = (layout: StateFileLayout): readonly Migration[] =>
+  layout.kind === 'shared' ? SHARED_STATE_MIGRATIONS : STATE_MIGRATIONS;
+const schemaVersionOf = (layout: StateFileLayout): number =>
+  layout.kind === 'shared' ? SHARED_STATE_SCHEMA_VERSION : STATE_SCHEMA_VERSION;
 
-const toLedgerEntry = (r: LedgerRow): LedgerEntry => ({
-  messageId: r.message_id,
-  conversationId: r.conversation_id,
-  seq: r.seq ?? undefined,
-  time: r.time,
-  status: r.status,
-  seenAt: r.seen_at,
-  handledAt: r.handled_at ?? undefined,
-  failedAt: r.failed_at ?? undefined,
-  failureReason: r.failure_reason ?? undefined,
-});
-const toWatermark = (r: WatermarkRow): Watermark => ({
-  time: r.time,
-  seq: r.seq ?? undefined,
-  messageId: r.message_id ?? undefined,
-  updatedAt: r.updated_at,
-});
-const toRequest = (r: RequestRow): PendingRequest => ({
-  id: r.id,
-  peer: r.peer,
-  direction: r.direction,
-  task: r.task,
-  ...(r.payload === null ? {} : { payload: r.payload }),
-  createdAt: r.created_at,
-  deadlineAt: r.deadline_at,
-});
-const toSettled = (r: SettledRow): SettledRequest => ({
-  id: r.id,
-  peer: r.peer,
-  direction: r.direction,
-  status: r.status,
-  ...(r.result === null ? {} : { result: r.result }),
-  ...(r.reason === null ? {} : { reason: r.reason }),
-  settledAt: r.settled_at,
-});
-const toChannel = (r: ChannelRow): CachedChannel => ({
-  channelId: r.channel_id,
-  name: r.name,
-  ...(r.skill === null ? {} : { skill: r.skill }),
-  customFields: JSON.parse(r.custom_fields) as Record<string, string>,
-  updatedAt: r.updated_at,
-});
+/** A `StateStoreError` saying the process ran out of file descriptors opening `file`. */
+function tooManyOpenFiles(file: string, cause: unknown, operation?: string): StateStoreError {
+  return new StateStoreError(
+    `${tooManyOpenFilesAdvice(`the state file ${file} could not be opened`)} The file is not damaged.`,
+    { file, cause, ...(operation === undefined ? {} : { operation }) },
+  );
+}
 
 const leaveItAlone = (file: string) =>
   `clawlink has not changed it. Move it somewhere else (keep it if you want to look into it) to start this account with a fresh state, or set stateDir to another directory. File: ${file}`;
@@ -179,8 +111,18 @@ function adviceFor(code: string): string {
 }
 
 /** The `StateStoreError` a failed call throws: the operation named, the SQLite error kept. */
-function operationError(file: string, operation: string, error: unknown): unknown {
+export function operationError(file: string, operation: string, error: unknown): unknown {
   if (StateStoreError.isInstance(error) || !(error instanceof Database.SqliteError)) return error;
+  // SQLite opens the -wal and -shm on first use; their EMFILE shows as CANTOPEN or IOERR.
+  if (/^SQLITE_(CANTOPEN|IOERR)/.test(error.code) && outOfFileDescriptors()) {
+    return tooManyOpenFiles(file, error, operation);
+  }
+  if (operation === 'commit') {
+    return new StateStoreError(
+      `The state store ${file} could not commit its last batch of writes (${error.code}: ${error.message}); they are lost, so messages recorded or marked handled in it are delivered again after a restart. ${adviceFor(error.code)}`,
+      { file, operation, cause: error },
+    );
+  }
   return new StateStoreError(
     `The state store ${file} failed in ${operation} (${error.code}: ${error.message}). ${adviceFor(error.code)}`,
     { file, operation, cause: error },
@@ -220,6 +162,7 @@ function prepareFile(file: string): boolean {
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (isTooManyOpenFiles(error)) throw tooManyOpenFiles(file, error);
     if (code !== 'EEXIST') {
       const why = ['EACCES', 'EPERM', 'EROFS'].includes(code ?? '')
         ? 'the state directory cannot be written by this user. Make it writable by this user'
@@ -306,7 +249,7 @@ function walFreeCopy(bytes: Buffer): Buffer {
  * and its -wal stay byte for byte (SQLite may create the -shm index, which holds no data of
  * its own).
  */
-function inspect(file: string, accountId: string, busyTimeoutMs: number): void {
+function inspect(file: string, layout: StateFileLayout, busyTimeoutMs: number): void {
   let db: Database.Database;
   let problems: string[];
   let version: number;
@@ -317,6 +260,7 @@ function inspect(file: string, accountId: string, busyTimeoutMs: number): void {
       ? new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs })
       : new Database(walFreeCopy(readFileSync(file)), { readonly: true });
   } catch (error) {
+    if (isTooManyOpenFiles(error) || outOfFileDescriptors()) throw tooManyOpenFiles(file, error);
     throw inspectionError(file, error);
   }
   try {
@@ -354,16 +298,31 @@ function inspect(file: string, accountId: string, busyTimeoutMs: number): void {
       { file },
     );
   }
-  if (version > STATE_SCHEMA_VERSION) {
+  const shared = meta.get(META_LAYOUT) === 'shared';
+  if (shared !== (layout.kind === 'shared')) {
     throw new StateStoreError(
-      `The state file ${file} was written by a newer clawlink (schema ${version}; this version reads up to schema ${STATE_SCHEMA_VERSION}). Upgrade @clawlink/core and the clawlink packages you use, then start again; keep the file, it holds this account's message ledger.`,
+      shared
+        ? `The state file ${file} is a registry's shared state file (many accounts in one file), not one account's. clawlink has not changed it. Open it through AccountRegistry's sharedStateFile option, or set stateDir to another directory.`
+        : `The state file ${file} is one account's state file, not a shared one. clawlink has not changed it. Give sharedStateFile another path.`,
+      { file },
+    );
+  }
+  const newest = schemaVersionOf(layout);
+  if (version > newest) {
+    throw new StateStoreError(
+      `The state file ${file} was written by a newer clawlink (schema ${version}; this version reads up to schema ${newest}). Upgrade @clawlink/core and the clawlink packages you use, then start again; keep the file, it holds this account's message ledger.`,
       { file },
     );
   }
   const owner = meta.get(META_ACCOUNT);
-  if (owner !== undefined && owner !== JSON.stringify(accountId)) {
+  if (
+    layout.kind === 'account' &&
+    owner !== undefined &&
+    owner !== JSON.stringify(layout.accountId)
+  ) {
+    const id = JSON.stringify(layout.accountId);
     throw new StateStoreError(
-      `The state file ${file} belongs to account ${owner}, not to ${JSON.stringify(accountId)} (it was copied or renamed). clawlink has not changed it. Put it back under that account's name, or move it away to start ${JSON.stringify(accountId)} with a fresh state.`,
+      `The state file ${file} belongs to account ${owner}, not to ${id} (it was copied or renamed). clawlink has not changed it. Put it back under that account's name, or move it away to start ${id} with a fresh state.`,
       { file },
     );
   }
@@ -377,13 +336,22 @@ function tightenModes(file: string): void {
   }
 }
 
-function openDatabase(file: string, accountId: string, busyTimeoutMs: number): Database.Database {
+/**
+ * Opens a state file of `layout` read-write (created 0600 when missing, refused untouched when
+ * it is not a clawlink file of that layout), WAL, schema up to date. @internal
+ */
+export function openStateDatabase(
+  file: string,
+  layout: StateFileLayout,
+  busyTimeoutMs: number,
+): Database.Database {
   try {
-    if (!prepareFile(file)) inspect(file, accountId, busyTimeoutMs);
+    if (!prepareFile(file)) inspect(file, layout, busyTimeoutMs);
     // Before the first read-write connection, so SQLite creates any WAL file 0600 too.
     tightenModes(file);
   } catch (error) {
     if (StateStoreError.isInstance(error)) throw error;
+    if (isTooManyOpenFiles(error)) throw tooManyOpenFiles(file, error);
     throw new StateStoreError(
       `Could not read the state file ${file}; check that it is readable and writable by this user.`,
       { file, cause: error },
@@ -393,6 +361,7 @@ function openDatabase(file: string, accountId: string, busyTimeoutMs: number): D
   try {
     db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
   } catch (error) {
+    if (outOfFileDescriptors()) throw tooManyOpenFiles(file, error);
     throw new StateStoreError(
       `Could not open the state file ${file}; check that it and its directory are readable and writable by this user.`,
       { file, cause: error },
@@ -407,14 +376,19 @@ function openDatabase(file: string, accountId: string, busyTimeoutMs: number): D
       );
     }
     db.pragma('synchronous = NORMAL');
-    applyMigrations(db, STATE_MIGRATIONS, file);
-    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(
-      META_ACCOUNT,
-      JSON.stringify(accountId),
-    );
+    applyMigrations(db, migrationsOf(layout), file);
+    if (layout.kind === 'account') {
+      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(
+        META_ACCOUNT,
+        JSON.stringify(layout.accountId),
+      );
+    }
     return db;
   } catch (error) {
+    // Probed before closing: the close frees descriptors.
+    const exhausted = outOfFileDescriptors();
     db.close();
+    if (exhausted) throw tooManyOpenFiles(file, error);
     if (StateStoreError.isInstance(error)) throw error;
     throw new StateStoreError(
       `Could not prepare the state file ${file} (${sqliteCode(error) || String(error)}). ${adviceFor(sqliteCode(error))}`,
@@ -429,14 +403,22 @@ function openDatabase(file: string, accountId: string, busyTimeoutMs: number): D
  * 0700, schema brought up to date in one transaction, the account id recorded in the file.
  * An existing file readable by others is tightened to 0600 (with its -wal and -shm).
  *
+ * Writes are batched (unless `batchWrites: false`): every write of one event-loop turn goes
+ * into one transaction, committed when the turn ends (`setImmediate`), by
+ * {@link StateStore.flush}, by {@link StateStore.transaction} or by `close`. A crash loses at
+ * most the writes of the turn it interrupts, never an older one nor a later one without it,
+ * so the file is always as an unbatched store would have left it a moment earlier: a message
+ * marked handled and flushed is never delivered again, one not handled always is.
+ *
  * Throws a `StateStoreError` that names the file and says what to do when the file is
  * damaged (`PRAGMA quick_check`), belongs to another program or to another account, was
  * written by a newer clawlink, is read-only (mode without owner write: clawlink refuses it
- * rather than change a mode you set), or when it or its directory cannot be written. A
- * refused file is inspected read-only and never modified, nor is its -wal.
+ * rather than change a mode you set), or when it or its directory cannot be written; when
+ * the process is out of file descriptors (EMFILE/ENFILE), its message starts with
+ * "too many open files: raise ulimit -n". A refused file is inspected read-only and never
+ * modified, nor is its -wal.
  */
 export function openSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
-  const now = options.now ?? Date.now;
   const dir = path.resolve(options.stateDir ?? defaultStateDir());
   try {
     mkdirSync(dir, { recursive: true, mode: DIR_MODE });
@@ -447,310 +429,32 @@ export function openSqliteStateStore(options: SqliteStateStoreOptions): StateSto
     );
   }
   const file = path.join(dir, stateFileName(options.accountId));
-  const db = openDatabase(file, options.accountId, options.busyTimeoutMs ?? 5000);
-
-  const sql = {
-    insertSeen: db.prepare(
-      `INSERT OR IGNORE INTO ledger (message_id, conversation_id, seq, time, status, seen_at)
-       VALUES (?, ?, ?, ?, 'seen', ?)`,
-    ),
-    ledgerStatus: db.prepare('SELECT status FROM ledger WHERE message_id = ?').pluck(),
-    markHandled: db.prepare(
-      `UPDATE ledger SET status = 'handled', handled_at = COALESCE(handled_at, ?)
-       WHERE message_id = ? AND status != 'failed'`,
-    ),
-    markFailed: db.prepare(
-      `UPDATE ledger SET status = 'failed', failed_at = COALESCE(failed_at, ?),
-       failure_reason = COALESCE(failure_reason, ?)
-       WHERE message_id = ? AND status != 'handled'`,
-    ),
-    getLedger: db.prepare('SELECT * FROM ledger WHERE message_id = ?'),
-    listUnhandled: db.prepare(
-      "SELECT * FROM ledger WHERE status = 'seen' ORDER BY seen_at, rowid LIMIT ?",
-    ),
-    prune: db.prepare(
-      `DELETE FROM ledger WHERE (status IN ('handled', 'failed') AND seen_at < ?)
-       OR (status = 'seen' AND seen_at < ?)`,
-    ),
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-    putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    getWatermark: db.prepare('SELECT * FROM watermarks WHERE conversation_id = ?'),
-    putWatermark: db.prepare(
-      `INSERT OR REPLACE INTO watermarks (conversation_id, time, seq, message_id, updated_at)
-       VALUES (?, ?, ?, ?, ?)`,
-    ),
-    listWatermarks: db.prepare('SELECT * FROM watermarks ORDER BY conversation_id'),
-    putRequest: db.prepare(
-      `INSERT OR REPLACE INTO pending_requests
-       (id, peer, direction, task, payload, created_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    getRequest: db.prepare('SELECT * FROM pending_requests WHERE id = ?'),
-    deleteRequest: db.prepare('DELETE FROM pending_requests WHERE id = ?'),
-    takeRequest: db.prepare('DELETE FROM pending_requests WHERE id = ? RETURNING *'),
-    listRequests: db.prepare(
-      `SELECT * FROM pending_requests WHERE @direction IS NULL OR direction = @direction
-       ORDER BY created_at, id`,
-    ),
-    takeExpired: db.prepare('DELETE FROM pending_requests WHERE deadline_at <= ? RETURNING *'),
-    putSettled: db.prepare(
-      `INSERT OR IGNORE INTO settled_requests
-       (id, peer, direction, status, result, reason, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    getSettled: db.prepare('SELECT * FROM settled_requests WHERE id = ?'),
-    pruneSettled: db.prepare('DELETE FROM settled_requests WHERE settled_at < ?'),
-    putChannel: db.prepare(
-      `INSERT OR REPLACE INTO channels (channel_id, name, skill, custom_fields, updated_at)
-       VALUES (?, ?, ?, ?, ?)`,
-    ),
-    getChannel: db.prepare('SELECT * FROM channels WHERE channel_id = ?'),
-    deleteChannel: db.prepare('DELETE FROM channels WHERE channel_id = ?'),
-    listChannels: db.prepare('SELECT * FROM channels ORDER BY channel_id'),
-  };
-
-  const putSettled = (request: SettledRequest): boolean =>
-    sql.putSettled.run(
-      request.id,
-      request.peer,
-      request.direction,
-      request.status,
-      request.result ?? null,
-      request.reason ?? null,
-      request.settledAt,
-    ).changes === 1;
-
-  const admit = db.transaction((message: Parameters<StateStore['recordSeen']>[0]) => {
-    const inserted = sql.insertSeen.run(
-      message.messageId,
-      message.conversationId,
-      message.seq ?? null,
-      message.time,
-      now(),
-    );
-    if (inserted.changes === 1) return 'new' as const;
-    return sql.ledgerStatus.get(message.messageId) as LedgerStatus;
-  });
-
-  const advance = db.transaction(
-    (conversationId: string, position: Parameters<StateStore['advanceWatermark']>[1]) => {
-      const row = sql.getWatermark.get(conversationId) as WatermarkRow | undefined;
-      if (!watermarkMoves(row && toWatermark(row), position)) return false;
-      sql.putWatermark.run(
-        conversationId,
-        position.time,
-        position.seq ?? null,
-        position.messageId ?? null,
-        now(),
-      );
-      return true;
-    },
-  );
-
-  const settle = db.transaction(
-    (id: string, outcome: Parameters<StateStore['settlePendingRequest']>[1]) => {
-      const row = sql.takeRequest.get(id) as RequestRow | undefined;
-      if (!row) return false;
-      putSettled({
-        id,
-        peer: row.peer,
-        direction: row.direction,
-        status: outcome.status,
-        ...(outcome.result === undefined ? {} : { result: outcome.result }),
-        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-        settledAt: outcome.settledAt,
-      });
-      return true;
-    },
-  );
-
-  let closed = false;
-  /** Runs one store call: refused once closed, an SQLite error thrown as a StateStoreError. */
-  const run = <T>(operation: string, fn: () => T): T => {
-    if (closed) throw closedStoreError(file);
-    try {
-      return fn();
-    } catch (error) {
-      throw operationError(file, operation, error);
-    }
-  };
-
-  return {
+  const db = openStateDatabase(
     file,
-
-    recordSeen(message) {
-      return run('recordSeen', () => admit.immediate(message));
-    },
-
-    markHandled(messageId) {
-      return run('markHandled', () => sql.markHandled.run(now(), messageId).changes === 1);
-    },
-
-    markFailed(messageId, reason) {
-      return run(
-        'markFailed',
-        () => sql.markFailed.run(now(), failureReason(reason), messageId).changes === 1,
-      );
-    },
-
-    getLedgerEntry(messageId) {
-      return run('getLedgerEntry', () => {
-        const row = sql.getLedger.get(messageId) as LedgerRow | undefined;
-        return row && toLedgerEntry(row);
-      });
-    },
-
-    listUnhandled(listOptions = {}) {
-      return run('listUnhandled', () =>
-        (sql.listUnhandled.all(listOptions.limit ?? -1) as LedgerRow[]).map(toLedgerEntry),
-      );
-    },
-
-    pruneLedger(pruneOptions) {
-      return run('pruneLedger', () => {
-        const { handledBefore, unhandledBefore } = pruneCutoffs(now(), pruneOptions);
-        return sql.prune.run(handledBefore, unhandledBefore).changes;
-      });
-    },
-
-    getLastOnline() {
-      return run('getLastOnline', () => {
-        const value = sql.getMeta.get(META_LAST_ONLINE) as string | undefined;
-        return value === undefined ? undefined : Number(value);
-      });
-    },
-
-    setLastOnline(time) {
-      run('setLastOnline', () => sql.putMeta.run(META_LAST_ONLINE, String(time)));
-    },
-
-    getWatermark(conversationId) {
-      return run('getWatermark', () => {
-        const row = sql.getWatermark.get(conversationId) as WatermarkRow | undefined;
-        return row && toWatermark(row);
-      });
-    },
-
-    advanceWatermark(conversationId, position) {
-      return run('advanceWatermark', () => advance.immediate(conversationId, position));
-    },
-
-    listWatermarks() {
-      return run('listWatermarks', () =>
-        (sql.listWatermarks.all() as WatermarkRow[]).map(
-          (r): ConversationWatermark => ({ conversationId: r.conversation_id, ...toWatermark(r) }),
-        ),
-      );
-    },
-
-    putPendingRequest(request) {
-      run('putPendingRequest', () =>
-        sql.putRequest.run(
-          request.id,
-          request.peer,
-          request.direction,
-          request.task,
-          request.payload ?? null,
-          request.createdAt,
-          request.deadlineAt,
-        ),
-      );
-    },
-
-    getPendingRequest(id) {
-      return run('getPendingRequest', () => {
-        const row = sql.getRequest.get(id) as RequestRow | undefined;
-        return row && toRequest(row);
-      });
-    },
-
-    deletePendingRequest(id) {
-      return run('deletePendingRequest', () => sql.deleteRequest.run(id).changes === 1);
-    },
-
-    listPendingRequests(listOptions = {}) {
-      return run('listPendingRequests', () =>
-        (sql.listRequests.all({ direction: listOptions.direction ?? null }) as RequestRow[]).map(
-          toRequest,
-        ),
-      );
-    },
-
-    takeExpiredRequests(at) {
-      return run('takeExpiredRequests', () =>
-        (sql.takeExpired.all(at) as RequestRow[])
-          .map(toRequest)
-          .sort((a, b) => a.deadlineAt - b.deadlineAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-      );
-    },
-
-    putSettledRequest(request) {
-      return run('putSettledRequest', () => putSettled(request));
-    },
-
-    getSettledRequest(id) {
-      return run('getSettledRequest', () => {
-        const row = sql.getSettled.get(id) as SettledRow | undefined;
-        return row && toSettled(row);
-      });
-    },
-
-    settlePendingRequest(id, outcome) {
-      return run('settlePendingRequest', () => settle.immediate(id, outcome));
-    },
-
-    pruneSettledRequests(pruneOptions) {
-      return run(
-        'pruneSettledRequests',
-        () => sql.pruneSettled.run(now() - pruneOptions.olderThanMs).changes,
-      );
-    },
-
-    putChannel(channel) {
-      run('putChannel', () =>
-        sql.putChannel.run(
-          channel.channelId,
-          channel.name,
-          channel.skill ?? null,
-          JSON.stringify(channel.customFields),
-          channel.updatedAt,
-        ),
-      );
-    },
-
-    getChannel(channelId) {
-      return run('getChannel', () => {
-        const row = sql.getChannel.get(channelId) as ChannelRow | undefined;
-        return row && toChannel(row);
-      });
-    },
-
-    deleteChannel(channelId) {
-      return run('deleteChannel', () => sql.deleteChannel.run(channelId).changes === 1);
-    },
-
-    listChannels() {
-      return run('listChannels', () => (sql.listChannels.all() as ChannelRow[]).map(toChannel));
-    },
-
-    transaction(fn) {
-      return run('transaction', () =>
-        db
-          .transaction(() => {
-            const result = fn();
-            if (isThenable(result)) throw asyncTransactionError();
-            return result;
-          })
-          .immediate(),
-      );
-    },
-
-    close() {
-      if (closed) return;
-      closed = true;
+    { kind: 'account', accountId: options.accountId },
+    options.busyTimeoutMs ?? 5000,
+  );
+  const describe = (operation: string, error: unknown) => operationError(file, operation, error);
+  const batch = createWriteBatch(db, { batched: options.batchWrites ?? true, describe });
+  return createSqliteStoreView(db, {
+    file,
+    now: options.now ?? Date.now,
+    batch,
+    scope: { kind: 'file' },
+    describe,
+    onClose: () => {
+      let failure: unknown;
+      try {
+        batch.flush();
+      } catch (error) {
+        failure = error;
+      }
       try {
         db.close();
       } catch (error) {
-        throw operationError(file, 'close', error);
+        failure ??= operationError(file, 'close', error);
       }
+      if (failure !== undefined) throw failure;
     },
-  };
+  });
 }

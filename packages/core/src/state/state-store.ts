@@ -168,7 +168,7 @@ export interface CachedChannel {
  * What one account remembers across restarts: the inbound message ledger (dedupe and
  * at-least-once handling), per-conversation watermarks and the time the account was last
  * online (catch-up), pending and settled agent requests, and a channel cache. Every method is
- * synchronous. Values returned are copies: changing them does not change the store.
+ * synchronous; writes may be batched per event-loop turn (see {@link StateStore.flush}). Values returned are copies: changing them does not change the store.
  *
  * Every method throws a `StateStoreError` (code `STATE_STORE_ERROR`, `operation` naming the
  * method, the SQLite error as `cause`) when the file cannot be read or written; after
@@ -285,12 +285,27 @@ export interface StateStore {
    * Runs `fn` as one transaction and returns what it returns: every store call inside it is
    * committed together when `fn` returns, or none when it throws (the error is rethrown).
    * Use it to write a burst of ledger changes at once; a change is durable only once the
-   * outermost `transaction` has returned. Calls may nest (an inner one is part of the outer;
-   * an inner one that throws undoes only its own changes). `fn` must be synchronous: when it
-   * returns a promise, its changes are undone and a `TypeError` is thrown.
+   * outermost `transaction` has returned (which also commits the writes batched before it,
+   * see {@link StateStore.flush}). Calls may nest (an inner one is part of the outer; an inner
+   * one that throws undoes only its own changes). `fn` must be synchronous: when it returns a
+   * promise, its changes are undone and a `TypeError` is thrown.
    */
   transaction<T>(fn: () => T): T;
 
-  /** Releases the store (closes the SQLite file). Idempotent. */
+  /**
+   * Makes every write so far durable now. A store may batch writes (the SQLite store does by
+   * default): each write is visible to every later call at once, but committed with the other
+   * writes of its event-loop turn when the turn ends. A crash loses at most the writes of the
+   * turn it interrupts, and always a suffix of them (never an older write while keeping a
+   * later one): at-least-once holds either way, a lost `markHandled` is delivered again.
+   * Call `flush` after `markHandled` before telling anyone outside the process that the
+   * message is handled (the point after which a crash must not deliver it again). Inside
+   * {@link StateStore.transaction} it does nothing (the transaction commits when it returns).
+   * A no-op for a store that does not batch. Throws a `StateStoreError` when the commit fails
+   * (the batch is then lost, as by a crash) or the store is closed.
+   */
+  flush(): void;
+
+  /** Commits what is batched ({@link StateStore.flush}), then releases the store. Idempotent. */
   close(): void;
 }

@@ -1,0 +1,97 @@
+// One measurement in a fresh process: N accounts started at once, of one kind.
+//   node --expose-gc bench/fleet-probe.mjs <mode> <count> <wsUrl>
+// Modes: client (N bare TimClients, every login at once: the baseline), registry-unbounded
+// (an AccountRegistry logging in all N at once, a state file each: startAll before the login
+// pool), registry (the default login pool, a state file each), registry-shared (the default
+// pool, one shared state file).
+// Prints one JSON line: {mode, count, readyMs, firstReadyMs, maxStallMs, notReady,
+// rssPerAccountMb, heapPerAccountMb, fdsPerAccount}.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createAccountRegistry } from '@clawlink/core';
+import { createTimClient } from '@clawlink/core/tim';
+import { createUserSig } from '@clawlink/usersig';
+import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
+
+const [mode, countText, wsUrl] = process.argv.slice(2);
+const count = Number(countText);
+const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+const fds = () => readdirSync('/proc/self/fd').length;
+
+async function snapshot() {
+  await settle();
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss, fds: fds() };
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-bench-fleet-'));
+const prefix = `${mode.slice(0, 1)}${mode.length}${process.pid % 10000}_`;
+const userIds = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+// Load and warm up the code paths once, so the baseline includes the compiled SDK.
+const warm = createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl });
+await warm.login({ userId: `${prefix}warm`, userSig: sig(`${prefix}warm`) });
+await warm.destroy();
+const before = await snapshot();
+
+const stall = monitorEventLoopDelay({ resolution: 5 });
+let firstReadyMs;
+let stop;
+let notReady = 0;
+const started = performance.now();
+stall.enable();
+if (mode === 'client') {
+  const clients = userIds.map(() => createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl }));
+  const results = await Promise.allSettled(
+    clients.map((client, i) =>
+      client.login({ userId: userIds[i], userSig: sig(userIds[i]) }).then(() => {
+        firstReadyMs ??= performance.now() - started;
+      }),
+    ),
+  );
+  notReady = results.filter((r) => r.status === 'rejected').length;
+  stop = () => Promise.all(clients.map((client) => client.destroy()));
+} else {
+  const registry = createAccountRegistry({
+    ...(mode === 'registry-unbounded' ? { maxConcurrentLogins: count } : {}),
+    ...(mode === 'registry-shared' ? { sharedStateFile: join(stateDir, 'fleet.sqlite') } : {}),
+  });
+  for (const userId of userIds) {
+    registry.add({
+      accountId: userId,
+      server: wsUrl,
+      stateDir,
+      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
+    });
+  }
+  registry.on('status', (status) => {
+    if (status.state === 'connected') firstReadyMs ??= performance.now() - started;
+  });
+  await registry.startAll();
+  notReady = registry.statuses().filter((s) => s.state !== 'connected').length;
+  stop = () => registry.close();
+}
+const readyMs = performance.now() - started;
+stall.disable();
+const after = await snapshot();
+const perAccount = (value) => Math.round((value / count) * 100) / 100;
+const mb = (bytes) => perAccount(bytes / 1024 / 1024);
+console.log(
+  JSON.stringify({
+    mode,
+    count,
+    readyMs: Math.round(readyMs),
+    firstReadyMs: Math.round(firstReadyMs ?? Number.NaN),
+    maxStallMs: Math.round(stall.max / 1e6),
+    notReady,
+    rssPerAccountMb: mb(after.rss - before.rss),
+    heapPerAccountMb: mb(after.heapUsed - before.heapUsed),
+    fdsPerAccount: perAccount(after.fds - before.fds),
+  }),
+);
+await stop();
+rmSync(stateDir, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,57 @@
+/** What {@link runLoginPool} reports after each start settles. */
+export interface LoginPoolProgress {
+  /** How many starts there are in all. */
+  readonly total: number;
+  /** How many have settled (resolved or thrown). */
+  readonly settled: number;
+  /** How many threw. */
+  readonly failed: number;
+  /** How many are running now. */
+  readonly inFlight: number;
+  /** How many have not begun yet. */
+  readonly waiting: number;
+}
+
+/**
+ * Runs `start` for every item, at most `limit` at once and in order: the next begins as soon
+ * as one settles. Calls `onProgress` after each settles, with the item. Resolves, once every start has
+ * settled, with the errors of those that threw (in item order).
+ */
+export async function runLoginPool<T>(
+  items: readonly T[],
+  limit: number,
+  start: (item: T) => Promise<void>,
+  onProgress: (progress: LoginPoolProgress, item: T) => void,
+): Promise<{ item: T; error: unknown }[]> {
+  const failures: { index: number; item: T; error: unknown }[] = [];
+  let next = 0;
+  let settled = 0;
+  let inFlight = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      const item = items[index] as T;
+      inFlight += 1;
+      try {
+        await start(item);
+      } catch (error) {
+        failures.push({ index, item, error });
+      }
+      inFlight -= 1;
+      settled += 1;
+      onProgress(
+        {
+          total: items.length,
+          settled,
+          failed: failures.length,
+          inFlight,
+          waiting: items.length - next,
+        },
+        item,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return failures.sort((a, b) => a.index - b.index).map(({ item, error }) => ({ item, error }));
+}
