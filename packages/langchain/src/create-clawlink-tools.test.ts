@@ -200,7 +200,10 @@ describe('createClawlinkTools on a stand-in runtime', () => {
     controller.abort(new Error('the host gave up'));
     expect(seen?.aborted).toBe(true);
     expect(JSON.parse(await pending)).toEqual({
-      error: { code: 'INTERNAL', message: expect.stringContaining('the host gave up') },
+      error: {
+        code: 'STOPPED',
+        message: expect.stringContaining('was cancelled by the host: the host gave up'),
+      },
     });
   });
 });

@@ -181,6 +181,55 @@ describe('AgentRequests', () => {
     expect(net.clock.pending()).toBe(0);
   });
 
+  it('makes what it stored durable before it sends anything (the store batches writes)', async () => {
+    /** A store that says whether it holds writes not flushed yet. */
+    const batchingStore = () => {
+      const inner = createMemoryStateStore({ now: net.clock.now });
+      const writes = new Set([
+        'putPendingRequest',
+        'deletePendingRequest',
+        'takeExpiredRequests',
+        'putSettledRequest',
+        'settlePendingRequest',
+      ]);
+      const state = { unflushed: false };
+      const store = new Proxy(inner, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (property === 'flush') state.unflushed = false;
+            else if (writes.has(String(property))) state.unflushed = true;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return { store, state };
+    };
+    const unflushedAtSend: string[] = [];
+    const node = (userId: string, config?: AgentRequestsConfigInput) => {
+      const { store, state } = batchingStore();
+      return net.add(userId, {
+        store,
+        ...(config ? { config } : {}),
+        sendDirect: async (to, custom) => {
+          if (state.unflushed) unflushedAtSend.push(`${userId}: ${JSON.parse(custom.data).type}`);
+          net.deliver(userId, to, custom);
+        },
+      });
+    };
+    const alice = node('alice');
+    node('bob', { allowFrom: ['alice'] });
+    expect(await alice.request('bob', 'durable')).toMatchObject({ result: 'done: durable' });
+    await net.idle();
+    // A request that arrives after its deadline is settled, then answered.
+    net.deliver('alice', 'bob', {
+      ...encodeEnvelope({ type: 'clawlink.request', v: 1, id: 'late', task: 'x', deadline: 1 }),
+    });
+    await net.idle();
+    expect(unflushedAtSend).toEqual([]);
+  });
+
   it('shows a request as pending while it waits', async () => {
     const work = deferred<string>();
     const started = deferred<void>();
@@ -402,9 +451,13 @@ describe('AgentRequests', () => {
       expect(pending).toMatchObject({ peer: 'bob', direction: 'outbound', task: 'long job' });
       const id = pending?.id ?? '';
       expect(second.result(id)).toMatchObject({ status: 'pending' });
+      // Asked again on the next turn: bob, still on it, does not run it twice.
+      net.clock.advance(0);
+      expect(net.between('alice', 'bob')).toHaveLength(2);
 
       work.resolve('the late result');
       await net.idle();
+      expect(net.between('bob', 'alice')).toHaveLength(1);
       expect(second.result(id)).toMatchObject({
         id,
         peer: 'bob',
@@ -414,6 +467,40 @@ describe('AgentRequests', () => {
       });
       expect(second.pending()).toEqual([]);
       expect(net.clock.pending()).toBe(0);
+    });
+
+    it('asks again after a restart, and gets an answer that was lost while it was down', async () => {
+      let runs = 0;
+      const first = net.add('alice', { store: open() });
+      net.add('bob', {
+        config: { allowFrom: ['alice'] },
+        dispatch: async (request) => {
+          runs++;
+          return `${request.task}: done`;
+        },
+      });
+      // Everything bob sends alice is lost (e.g. beyond what catch-up fetches after downtime).
+      net.holding.add('alice');
+      const answer = first.request('bob', 'report', { timeoutMs: 120_000, context: 'c' });
+      await net.idle();
+      first.stop();
+      await rejection(answer);
+      stores[0]?.close();
+      const [lost] = net.held.splice(0);
+      expect(lost?.envelope).toMatchObject({ type: 'clawlink.response', status: 'ok' });
+      net.holding.delete('alice');
+
+      const second = net.add('alice', { store: open() });
+      const id = lost?.envelope.id ?? '';
+      expect(net.between('alice', 'bob')).toHaveLength(1);
+      net.clock.advance(0);
+      await net.idle();
+      expect(second.result(id)).toMatchObject({ status: 'ok', result: 'report: done' });
+      // The same request again (same id, task, context, deadline): answered from bob's store.
+      const requests = net.between('alice', 'bob');
+      expect(requests).toHaveLength(2);
+      expect(requests[1]).toEqual(requests[0]);
+      expect(runs).toBe(1);
     });
 
     it('times out on restart a request whose deadline passed while the asker was down', async () => {

@@ -45,6 +45,7 @@ export type AgentRequestStore = Pick<
   | 'putSettledRequest'
   | 'getSettledRequest'
   | 'settlePendingRequest'
+  | 'flush'
 >;
 
 /** A request another agent sent this one, as given to the {@link AgentRequestDispatch}. */
@@ -151,7 +152,11 @@ interface Waiter {
  * agent's requests, also those that arrive after a restart.
  *
  * The constructor times out requests whose deadline passed while the process was down and
- * arms a timer for the next deadline; {@link stop} clears it.
+ * arms a timer for the next deadline; {@link stop} clears it. This agent's requests still
+ * pending from an earlier run are sent again, with the same id, on the next turn of the clock:
+ * the other agent answers a finished one again from its stored outcome (and ignores one it is
+ * still working on), so an answer lost while this process was down (say, more parts than
+ * catch-up fetches) still arrives.
  */
 export class AgentRequests {
   readonly #store: AgentRequestStore;
@@ -166,6 +171,8 @@ export class AgentRequests {
   readonly #running = new Map<string, AbortController>();
   readonly #parts = new ResultAssembler();
   #timer: { handle: TimerHandle; at: number } | undefined;
+  /** Set while the requests of an earlier run wait to be asked again. */
+  #askAgainTimer: TimerHandle | undefined;
   #stopped = false;
 
   constructor(options: AgentRequestsOptions) {
@@ -177,6 +184,13 @@ export class AgentRequests {
     this.#logger = (options.logger ?? silentLogger).child({ component: 'agent-requests' });
     this.#newId = options.newId ?? randomUUID;
     this.#sweep();
+    if (this.#store.listPendingRequests({ direction: 'outbound' }).length > 0) {
+      // On the next turn, so that the owner (the account runtime) has finished starting.
+      this.#askAgainTimer = this.#clock.setTimeout(() => {
+        this.#askAgainTimer = undefined;
+        void this.#askAgain();
+      }, 0);
+    }
   }
 
   /**
@@ -223,6 +237,8 @@ export class AgentRequests {
       createdAt,
       deadlineAt: envelope.deadline,
     });
+    // Durable before it leaves the process: the answer must find it after a crash.
+    this.#store.flush();
     const answer = new Promise<AgentRequestResult>((resolve, reject) => {
       const { signal } = options;
       const onAbort = () => {
@@ -312,6 +328,8 @@ export class AgentRequests {
     this.#stopped = true;
     if (this.#timer) this.#clock.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
+    if (this.#askAgainTimer) this.#clock.clearTimeout(this.#askAgainTimer);
+    this.#askAgainTimer = undefined;
     const stopped = (what: string) =>
       new ClawlinkError(
         'STOPPED',
@@ -468,6 +486,25 @@ export class AgentRequests {
     );
   }
 
+  /** Sends every outbound request still pending again, as it was first sent. */
+  async #askAgain(): Promise<void> {
+    for (const request of this.#store.listPendingRequests({ direction: 'outbound' })) {
+      if (this.#stopped) return;
+      this.#logger.info(
+        { requestId: request.id, peer: request.peer },
+        'agent request pending from an earlier run: asked again',
+      );
+      await this.#send(request.peer, {
+        type: AGENT_REQUEST_TYPE,
+        v: AGENT_ENVELOPE_VERSION,
+        id: request.id,
+        task: request.task,
+        ...(request.payload === undefined ? {} : { context: request.payload }),
+        deadline: request.deadlineAt,
+      });
+    }
+  }
+
   /** Sends the answer for an inbound request (all parts of a large result). */
   async #answer(
     to: string,
@@ -483,12 +520,14 @@ export class AgentRequests {
   }
 
   async #send(to: string, envelope: AgentEnvelope): Promise<void> {
+    // What the envelope says (settled, answered) is durable before anyone outside hears it.
+    this.#store.flush();
     try {
       await this.#sendDirect(to, encodeEnvelope(envelope));
     } catch (error) {
       this.#logger.error(
         { requestId: envelope.id, peer: to, error: messageOf(error) },
-        'agent response could not be sent',
+        `agent ${envelope.type === AGENT_REQUEST_TYPE ? 'request' : 'response'} could not be sent`,
       );
     }
   }

@@ -15,9 +15,14 @@ export function accountTools(runtime: ToolRuntime): ToolSpec[] {
       name: 'clawlink_request_agent',
       description:
         'Hand another agent a task over a direct TIM message and wait for its result. Use it ' +
-        'when another agent (by its user id) is better placed to do something. The other agent ' +
-        'must allow requests from you; a refusal comes back at once. Returns {id, from, result}; ' +
-        `waits at most timeoutMs (default the account's setting, at most ${MAX_REQUEST_TIMEOUT_MS} ms).`,
+        'when another agent is better placed to do something. Give its TIM UserID as userId, ' +
+        'what to do in plain words as task, anything else it needs as context (text; pass large ' +
+        'inputs by reference, e.g. a URL: task and context together fit in 12 KB), and how long ' +
+        `to wait as timeoutMs (default the account's setting, at most ${MAX_REQUEST_TIMEOUT_MS} ms). ` +
+        'Returns {id, from, result} (a result of any length comes back whole). The other agent ' +
+        'must allow requests from you: if not, AGENT_REQUEST_REFUSED comes back at once; ' +
+        'AGENT_REQUEST_TIMEOUT means no answer in time, AGENT_REQUEST_FAILED that it could not ' +
+        'do the task (its reason is in the message).',
       input: z.strictObject({
         userId: userId.describe("The other agent's TIM UserID."),
         task: z

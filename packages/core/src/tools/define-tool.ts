@@ -14,7 +14,8 @@ export interface ToolDefinition<Input> {
 
 /**
  * Builds a tool whose `run` validates its input (refusing bad input with every field named)
- * and turns every failure into a model-readable {@link ToolError}, never a thrown stack.
+ * and turns every failure into a model-readable {@link ToolError}, never a thrown stack; a run
+ * the host cancelled through its `signal` is `STOPPED`, saying so.
  */
 export function defineTool<Input>(definition: ToolDefinition<Input>): ToolSpec<Input> {
   const { name, description, input, mutates, execute } = definition;
@@ -34,6 +35,13 @@ export function defineTool<Input>(definition: ToolDefinition<Input>): ToolSpec<I
       try {
         return await execute(parsed.data, options);
       } catch (error) {
+        const { signal } = options;
+        if (signal?.aborted && (error === signal.reason || isAbortError(error))) {
+          return toolError(
+            'STOPPED',
+            `${name} was cancelled by the host: ${reasonOf(signal.reason)}. Do not retry unless asked to.`,
+          );
+        }
         return toToolError(error);
       }
     },
@@ -50,4 +58,16 @@ function toToolError(error: unknown): ToolError {
   if (ClawlinkError.isInstance(error)) return toolError(error.code, error.message);
   const message = error instanceof Error ? error.message : String(error);
   return toolError('INTERNAL', `The tool failed unexpectedly: ${message}`);
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** A signal's reason as text: its message, or that no reason was given. */
+function reasonOf(reason: unknown): string {
+  if (reason instanceof Error) {
+    return reason.name === 'AbortError' ? 'no reason given' : reason.message;
+  }
+  return typeof reason === 'string' && reason !== '' ? reason : 'no reason given';
 }
