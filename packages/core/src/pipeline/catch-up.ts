@@ -11,10 +11,13 @@ const HISTORY_PAGE = 100;
 export interface CatchUpSource {
   /** Every conversation to catch up: joined groups and one-to-one chats in TIM's list. */
   conversations(): Promise<ConversationRef[]>;
-  /** History of a conversation, oldest first: the newest `count`, or the newest before `before`. */
+  /**
+   * History of a conversation, oldest first: the newest `count`, or the newest before `before`
+   * (a message id, or for a group a message sequence number: only messages below it).
+   */
   history(
     conversation: ConversationRef,
-    options: { count: number; before?: string },
+    options: { count: number; before?: string | number },
   ): Promise<TimMessage[]>;
 }
 
@@ -52,6 +55,9 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
   const { source, store, config, now, logger } = options;
   if (config.maxAgeMs === 0) return { conversations: 0, delivered: 0, skipped: 0, failed: 0 };
   const lastOnline = store.getLastOnline();
+  // The very first connect catches up nothing, but it is the baseline from now on, even when
+  // this connection drops before the catch-up finishes: what arrives after it is caught up.
+  if (lastOnline === undefined) store.setLastOnline(now);
   const conversations = await source.conversations();
   let delivered = 0;
   let skipped = 0;
@@ -89,7 +95,10 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
 
 /**
  * The messages after the watermark (or `since`), oldest first, paging back until the watermark
- * or a message older than `cutoff` (older pages would all be skipped) is reached.
+ * or a message older than `cutoff` (older pages would all be skipped) is reached. A group is
+ * paged by message sequence, a direct chat by message id (TIM's C2C history has no sequence:
+ * each page is asked for before the oldest message of the last one, which the history source
+ * resumes from), so a catch-up goes as deep as its bounds allow.
  */
 async function missedMessages(
   source: CatchUpSource,
@@ -106,19 +115,25 @@ async function missedMessages(
     // ledger drops it when it was handled).
     return message.time >= Math.floor(since / 1000) * 1000;
   };
-  let collected: TimMessage[] = [];
-  let before: string | undefined;
+  const pages: TimMessage[][] = [];
+  let before: string | number | undefined;
   for (;;) {
     const page = await source.history(conversation, {
       count: HISTORY_PAGE,
       ...(before === undefined ? {} : { before }),
     });
     const newer = page.filter(after);
-    collected = [...newer, ...collected];
+    pages.unshift(newer);
     const oldest = page[0];
-    if (page.length < HISTORY_PAGE || newer.length < page.length || oldest === undefined) break;
-    if (oldest.time < cutoff) break;
-    before = oldest.id;
+    if (oldest === undefined || newer.length < page.length || oldest.time < cutoff) break;
+    if (conversation.type === 'group' && oldest.seq !== undefined) {
+      // Recalled and deleted messages are left out of a page: a short page is not the end.
+      if (oldest.seq <= 1) break;
+      before = oldest.seq;
+    } else {
+      if (page.length < HISTORY_PAGE) break;
+      before = oldest.id;
+    }
   }
-  return collected;
+  return pages.flat();
 }

@@ -3,7 +3,7 @@ import { ClawlinkError } from '../errors/clawlink-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { AccountRuntime } from '../runtime/account-runtime.js';
 import type { Clock } from '../runtime/clock.js';
-import type { StateStore } from '../state/state-store.js';
+import type { StateStore, WatermarkPosition } from '../state/state-store.js';
 import type { SentMessage } from '../tim/messages.js';
 import type { TimMessage } from '../tim/tim-message.js';
 import { type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
@@ -20,8 +20,9 @@ import { createPipelineMetrics, type PipelineMetricsSnapshot } from './metrics.j
 import { type NormalisedMessage, normalise } from './normalise.js';
 import { createOutboundQueue } from './outbound-queue.js';
 import type { PipelineConfig } from './pipeline-config.js';
-import { answeredIds, buildReplyFormat, type ReplyFormat } from './reply-format.js';
-import { streamReply } from './stream-reply.js';
+import { answeredInFull, buildReplyFormat, type ReplyFormat } from './reply-format.js';
+import { createSettledWatermarks, type WatermarkMessage } from './settled-watermark.js';
+import { type StreamPart, streamReply } from './stream-reply.js';
 
 /** What the pipeline needs from TIM: sending, editing, history and channel profiles. */
 export interface PipelineTim {
@@ -31,8 +32,16 @@ export interface PipelineTim {
     text: string,
     options: { mentions?: readonly string[]; cloudCustomData?: string },
   ): Promise<SentMessage>;
-  /** Replaces the text of a message this account sent (streamed replies). */
-  modify(conversation: ConversationRef, message: SentMessage, text: string): Promise<void>;
+  /**
+   * Replaces the text of a message this account sent (streamed replies), and its cloud custom
+   * data (the reply marker of its new version).
+   */
+  modify(
+    conversation: ConversationRef,
+    message: SentMessage,
+    text: string,
+    options: { cloudCustomData: string },
+  ): Promise<void>;
   /** Recent history of a conversation, oldest first. */
   history(conversation: ConversationRef, options: { count: number }): Promise<TimMessage[]>;
   /** A channel's name and skill (through the account's channel cache). */
@@ -51,6 +60,18 @@ export interface InboundPipelineOptions {
   readonly dispatch: Dispatch;
   /** This agent's TIM UserID (known once logged in). */
   readonly selfUserId: () => string | undefined;
+  /**
+   * Names this agent appears under in others' quotes besides its UserID (its TIM nick): TUIKit
+   * names a quoted message's sender by nick, so a quote of the agent's message from before a
+   * restart (its id no longer remembered) is still recognised as a mention.
+   */
+  readonly selfNames?: () => readonly string[];
+  /**
+   * Reads again what {@link selfNames} returns (the agent's profile); runs at the start of every
+   * catch-up, i.e. after every (re)connect, with live messages held until it is done. Should
+   * not reject (a rejection is logged and the catch-up goes on).
+   */
+  readonly refreshSelf?: () => Promise<void>;
   readonly tim: PipelineTim;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -74,7 +95,8 @@ export interface InboundPipeline {
   /**
    * Catches up after a (re)connect: history after each conversation's watermark goes through
    * the pipeline before the live messages that arrive meanwhile (those are held until the
-   * catch-up has finished). Never rejects; one catch-up runs at a time.
+   * catch-up has finished). Never rejects; one catch-up runs at a time, and one asked for while
+   * another runs follows it (its reconnect may have come after that one read its history).
    */
   catchUp(source: CatchUpSource): Promise<CatchUpReport | undefined>;
   /** The pipeline's counters. */
@@ -131,7 +153,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
   const runners = new Set<ReturnType<typeof createDispatchRunner>>();
   let stopped = false;
   const outbound = createOutboundQueue<
-    { text: string; format: ReplyFormat; first: boolean },
+    { text: string; format: ReplyFormat; first: boolean; cloudCustomData: string },
     SentMessage
   >({
     clock,
@@ -141,33 +163,34 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
         ...(part.first && part.format.mentions.length > 0
           ? { mentions: part.format.mentions }
           : {}),
-        cloudCustomData: part.format.cloudCustomData,
+        cloudCustomData: part.cloudCustomData,
       });
       rememberOwn(sent);
       return sent;
     },
   });
 
+  /** Where the watermarks may move: never past a message taken and not yet settled. */
+  const watermarks = createSettledWatermarks();
   const settle = (messages: readonly NormalisedMessage[], outcome: 'handled' | string): void => {
     const s = store();
+    let position: WatermarkPosition | undefined;
     for (const message of messages) {
       if (outcome === 'handled') s.markHandled(message.id);
       else s.markFailed(message.id, outcome);
       inFlight.delete(message.id);
+      position = watermarks.settle(watermarkMessage(message)) ?? position;
     }
-    const newest = messages.at(-1);
-    if (newest) {
-      s.advanceWatermark(conversationKey(newest.conversation), {
-        time: newest.time,
-        messageId: newest.id,
-        ...(newest.seq === undefined ? {} : { seq: newest.seq }),
-      });
-    }
+    // A batch is one conversation's.
+    const conversation = messages[0]?.conversation;
+    if (position && conversation) s.advanceWatermark(conversationKey(conversation), position);
   };
 
   /** Live messages held while a catch-up runs; `undefined` when none runs. */
   let held: TimMessage[] | undefined;
   let catchingUp: Promise<CatchUpReport | undefined> | undefined;
+  /** A catch-up asked for while one runs (a reconnect meanwhile): it runs next. */
+  let again: CatchUpSource | undefined;
 
   const accept = (raw: TimMessage, { catchUp = false } = {}): void => {
     if (held && !catchUp) {
@@ -185,9 +208,12 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       log.warn('inbound message before the account knows its UserID; left for catch-up');
       return;
     }
+    /** Whether the message was taken in (in flight, its watermark held back) before a throw. */
+    let taken = false;
     try {
       const normalised = normalise(raw, {
         selfUserId,
+        selfNames: options.selfNames?.() ?? [],
         isOwnMessageId: (id) => ownIds.has(id),
         ...(options.isAgentEnvelope ? { isAgentRequest: options.isAgentEnvelope } : {}),
       });
@@ -209,6 +235,8 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
         return;
       }
       inFlight.add(message.id);
+      watermarks.track(watermarkMessage(message));
+      taken = true;
       if (catchUp) metrics.caughtUp();
       if (message.kind === 'agent_request' && options.onAgentEnvelope) {
         options.onAgentEnvelope(raw).then(
@@ -231,7 +259,11 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       }
       queue.enqueue(message.conversation, { message, recheck: admission === 'seen' }, { catchUp });
     } catch (error) {
-      inFlight.delete(raw.id);
+      if (taken) {
+        // Left unsettled in the ledger (caught up after a restart); here it holds nothing up.
+        inFlight.delete(raw.id);
+        watermarks.forget(watermarkMessage(raw));
+      }
       const failure = ClawlinkError.isInstance(error)
         ? error
         : new ClawlinkError('INTERNAL', `The inbound pipeline failed on message ${raw.id}.`, {
@@ -249,9 +281,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     if (!items.some((item) => item.recheck)) return new Set();
     const self = options.selfUserId();
     const recent = await tim.history(conversation, { count: ANSWER_CHECK_HISTORY });
-    return new Set(
-      recent.filter((m) => m.from === self).flatMap((m) => answeredIds(m.cloudCustomData)),
-    );
+    return answeredInFull(recent.filter((m) => m.from === self).map((m) => m.cloudCustomData));
   };
 
   async function runBatch(
@@ -406,10 +436,15 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
         prefixBytes,
         reserveBytes: Buffer.byteLength(format.cloudCustomData, 'utf8') + 64,
       });
+      // A reply in several messages marks each part k of n: one cut by a crash is answered again.
       const parts = chunks.map((chunk, index) => ({
         text: index === 0 ? `${format.textPrefix}${chunk.text}` : chunk.text,
         format,
         first: index === 0,
+        cloudCustomData:
+          chunks.length === 1
+            ? format.cloudCustomData
+            : format.cloudCustomDataFor({ part: index + 1, parts: chunks.length }),
       }));
       const sent = await outbound.send(event.conversation, parts);
       metrics.replied();
@@ -425,14 +460,18 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       signal,
       logger,
       editor: {
-        send: async (text) => {
+        send: async (text, _first, part) => {
           const first = !sentFirst;
           sentFirst = true;
-          const [message] = await outbound.send(event.conversation, [{ text, format, first }]);
+          const cloudCustomData = streamMarker(format, part);
+          const [message] = await outbound.send(event.conversation, [
+            { text, format, first, cloudCustomData },
+          ]);
           return message as SentMessage;
         },
-        modify: async (message, text) => {
-          await tim.modify(event.conversation, message, text);
+        modify: async (message, text, part) => {
+          const cloudCustomData = streamMarker(format, part);
+          await tim.modify(event.conversation, message, text, { cloudCustomData });
         },
       },
     });
@@ -442,8 +481,8 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     return sent;
   }
 
-  const runCatchUp = async (source: CatchUpSource): Promise<CatchUpReport | undefined> => {
-    held ??= [];
+  /** One catch-up; the baseline moves on only when every conversation was read. */
+  const catchUpOnce = async (source: CatchUpSource): Promise<CatchUpReport | undefined> => {
     const startedAt = clock.now();
     try {
       const report = await catchUp({
@@ -454,7 +493,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
         logger,
         deliver: (message) => accept(message, { catchUp: true }),
       });
-      store().setLastOnline(startedAt);
+      if (report.failed === 0) store().setLastOnline(startedAt);
       if (report.delivered > 0 || report.skipped > 0) {
         logger.info({ ...report }, `caught up ${report.delivered} message(s)`);
       }
@@ -462,6 +501,25 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     } catch (error) {
       logger.warn({ err: summary(error) }, 'catch-up failed; it runs again on the next connect');
       return undefined;
+    }
+  };
+
+  /**
+   * Catches up, and again for each (re)connect that asked meanwhile (the running catch-up may
+   * have read through a connection that is gone); live messages are held throughout.
+   */
+  const runCatchUps = async (first: CatchUpSource): Promise<CatchUpReport | undefined> => {
+    held ??= [];
+    let report: CatchUpReport | undefined;
+    try {
+      await options.refreshSelf?.().catch((error: unknown) => {
+        logger.warn({ err: summary(error) }, "could not read the agent's own profile");
+      });
+      for (let source: CatchUpSource | undefined = first; source && !stopped; source = again) {
+        again = undefined;
+        report = await catchUpOnce(source);
+      }
+      return report;
     } finally {
       const live = held ?? [];
       held = undefined;
@@ -472,7 +530,11 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
   return {
     accept,
     catchUp(source) {
-      catchingUp ??= runCatchUp(source).finally(() => {
+      if (catchingUp) {
+        again = source;
+        return catchingUp;
+      }
+      catchingUp = runCatchUps(source).finally(() => {
         catchingUp = undefined;
       });
       return catchingUp;
@@ -485,6 +547,34 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       for (const item of dropped) inFlight.delete(item.message.id);
       await outbound.stop();
     },
+  };
+}
+
+/**
+ * The cloud custom data of a streamed reply's message: marked growing (`partial`) until the
+ * stream ends, so a reply cut by a crash is not read back as an answer; a finished message is
+ * part k (the count is known at the end only, and written on the last one).
+ */
+function streamMarker(format: ReplyFormat, part: StreamPart): string {
+  const number = part.index + 1;
+  if (part.state === 'growing') return format.cloudCustomDataFor({ part: number, partial: true });
+  if (part.state === 'finished') return format.cloudCustomDataFor({ part: number });
+  return part.index === 0
+    ? format.cloudCustomData
+    : format.cloudCustomDataFor({ part: number, parts: number });
+}
+
+function watermarkMessage(message: {
+  id: string;
+  conversation: ConversationRef;
+  time: number;
+  seq?: number;
+}): WatermarkMessage {
+  return {
+    id: message.id,
+    conversation: conversationKey(message.conversation),
+    time: message.time,
+    ...(message.seq === undefined ? {} : { seq: message.seq }),
   };
 }
 

@@ -9,6 +9,7 @@ import { normalise } from './normalise.js';
 import {
   type AnsweredMessage,
   answeredIds,
+  answeredInFull,
   buildReplyFormat,
   DEFAULT_MENTION_TEXT,
   type ReplyFormatOptions,
@@ -85,6 +86,7 @@ describe('buildReplyFormat', () => {
     );
     expect(direct).toEqual({
       cloudCustomData: JSON.stringify({ clawlink: { v: 1, replyTo: ['d1'] } }),
+      cloudCustomDataFor: expect.any(Function),
       mentions: [],
       textPrefix: '',
     });
@@ -95,6 +97,7 @@ describe('buildReplyFormat', () => {
     });
     expect(quiet).toEqual({
       cloudCustomData: JSON.stringify({ clawlink: { v: 1, replyTo: ['g1'] } }),
+      cloudCustomDataFor: expect.any(Function),
       mentions: [],
       textPrefix: '',
     });
@@ -136,6 +139,54 @@ describe('answeredIds and readQuote', () => {
     expect(
       answeredIds(JSON.stringify({ clawlink: { v: 1, replyTo: ['a', 7, '', null, 'b'] } })),
     ).toEqual(['a', 'b']);
+  });
+});
+
+describe('answeredInFull (replies in several messages, streamed ones)', () => {
+  const format = buildReplyFormat(GROUP, [question('a', 'x'), question('b', 'y')], ALICE, ON);
+  const part = (part: number, parts?: number, partial?: boolean) =>
+    format.cloudCustomDataFor({
+      part,
+      ...(parts === undefined ? {} : { parts }),
+      ...(partial ? { partial } : {}),
+    });
+
+  it('writes the part, the count and partial into the marker, next to the quote', () => {
+    const data = JSON.parse(part(2, 3));
+    expect(data.clawlink).toEqual({ v: 1, replyTo: ['a', 'b'], part: 2, parts: 3 });
+    expect(data.messageReply.messageID).toBe('b');
+    expect(JSON.parse(part(1, undefined, true)).clawlink).toEqual({
+      v: 1,
+      replyTo: ['a', 'b'],
+      part: 1,
+      partial: true,
+    });
+  });
+
+  it('counts a reply in one finished message, and a complete set of parts in any order', () => {
+    expect(answeredInFull([format.cloudCustomData])).toEqual(new Set(['a', 'b']));
+    expect(answeredInFull([part(2, 2), undefined, part(1, 2)])).toEqual(new Set(['a', 'b']));
+    // A streamed reply in several messages names the count on its last one only.
+    expect(answeredInFull([part(1), part(2), part(3, 3)])).toEqual(new Set(['a', 'b']));
+  });
+
+  it('counts nothing for a reply cut short: a part missing, a count unknown, a message still growing', () => {
+    expect(answeredInFull([part(1, 2)])).toEqual(new Set());
+    expect(answeredInFull([part(1, 3), part(3, 3)])).toEqual(new Set());
+    expect(answeredInFull([part(1), part(2)])).toEqual(new Set());
+    expect(answeredInFull([part(1, undefined, true)])).toEqual(new Set());
+    expect(answeredInFull([part(1), part(2, undefined, true)])).toEqual(new Set());
+  });
+
+  it('counts a reply given again in full after one that was cut', () => {
+    const again = buildReplyFormat(GROUP, [question('a', 'x')], ALICE, ON);
+    const cut = format.cloudCustomDataFor({ part: 1, partial: true });
+    expect(answeredInFull([cut, again.cloudCustomData])).toEqual(new Set(['a']));
+  });
+
+  it('reads a growing message as answering nothing, a finished part as answering its ids', () => {
+    expect(answeredIds(part(1, undefined, true))).toEqual([]);
+    expect(answeredIds(part(1, 2))).toEqual(['a', 'b']);
   });
 });
 

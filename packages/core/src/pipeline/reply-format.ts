@@ -59,10 +59,23 @@ export interface ReplyFormatOptions {
   readonly mentionText: string;
 }
 
+/**
+ * Which message of a reply a marker is on, when the reply is not one finished message: part
+ * `part` (from 1) of `parts`; `parts` is left out while the count is not known yet (a streamed
+ * reply's finished messages before its last). `partial` marks a streamed message still growing.
+ */
+export interface ReplyPart {
+  readonly part: number;
+  readonly parts?: number;
+  readonly partial?: boolean;
+}
+
 /** What to send with a reply's text. */
 export interface ReplyFormat {
-  /** The reply's cloud custom data (always has the clawlink marker). */
+  /** The cloud custom data of a reply in one finished message (always has the clawlink marker). */
   readonly cloudCustomData: string;
+  /** The cloud custom data of one part of a reply in several messages, or of a growing one. */
+  cloudCustomDataFor(part: ReplyPart): string;
   /** UserIDs to @-mention (the send's `mentions`); empty outside groups or when off. */
   readonly mentions: string[];
   /** Text to put before the reply's first message (e.g. `'@alice '`); '' when none. */
@@ -83,7 +96,11 @@ export const DEFAULT_MENTION_TEXT = '@{nick} ';
  *   messageType, messageTime, messageSequence, version: 1, messageRootID}`.
  * - `clawlink` (always): clawlink's marker of every answered message,
  *   `{"v": 1, "replyTo": ["<message id>", ...]}`. After a crash, catch-up reads it back
- *   with {@link answeredIds} to see a message was already answered and not answer it twice.
+ *   with {@link answeredInFull} to see a message was already answered and not answer it twice.
+ *   A reply in several messages marks each `"part": k, "parts": n` (a streamed one writes
+ *   `parts` on its last message only, once it is known), and a streamed message still growing
+ *   is marked `"partial": true` until its final version: only a complete set of finished parts
+ *   counts as an answer, so a reply cut by a crash is answered again.
  *
  * Example: `{"messageReply":{...},"clawlink":{"v":1,"replyTo":["id1","id2"]}}`. In groups
  * with `mentionSender` on, the sender is also @-mentioned (`mentions` and `textPrefix`).
@@ -109,23 +126,90 @@ export function buildReplyFormat(
       messageRootID: quoted.quote?.rootId ?? quoted.id,
     };
   }
-  data[MARKER_KEY] = { v: MARKER_VERSION, replyTo: answered.map((m) => m.id) };
+  const replyTo = answered.map((m) => m.id);
+  const withMarker = (part: Partial<ReplyPart>): string =>
+    JSON.stringify({ ...data, [MARKER_KEY]: { v: MARKER_VERSION, replyTo, ...part } });
   const mention = inGroup && options.mentionSender;
   return {
-    cloudCustomData: JSON.stringify(data),
+    cloudCustomData: withMarker({}),
+    cloudCustomDataFor: (part) =>
+      withMarker({
+        part: part.part,
+        ...(part.parts === undefined ? {} : { parts: part.parts }),
+        ...(part.partial ? { partial: true } : {}),
+      }),
     mentions: mention ? [sender.id] : [],
     textPrefix: mention ? mentionTextFor(options.mentionText, sender) : '',
   };
 }
 
+/** A clawlink marker as read back from cloud custom data. */
+interface Marker {
+  readonly replyTo: string[];
+  /** Undefined for a reply in one finished message. */
+  readonly part?: number;
+  readonly parts?: number;
+  readonly partial: boolean;
+}
+
+function readMarker(cloudCustomData: string | undefined): Marker | undefined {
+  const marker = parseObject(cloudCustomData)?.[MARKER_KEY];
+  if (!isObject(marker) || marker.v !== MARKER_VERSION || !Array.isArray(marker.replyTo)) {
+    return undefined;
+  }
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
+  const part = count(marker.part);
+  const parts = count(marker.parts);
+  return {
+    replyTo: marker.replyTo.filter((id): id is string => typeof id === 'string' && id !== ''),
+    ...(part === undefined ? {} : { part }),
+    ...(parts === undefined ? {} : { parts }),
+    partial: marker.partial === true,
+  };
+}
+
 /**
- * The ids of the messages a clawlink reply answered, read from its cloud custom data; `[]`
- * for anything else (no data, not JSON, another app's data, a marker of an unknown version).
+ * The ids of the messages a clawlink reply answered, read from its cloud custom data (a part
+ * of a longer reply included; {@link answeredInFull} tells whether all parts were sent); `[]`
+ * for a streamed message still growing and anything else (no data, not JSON, another app's
+ * data, a marker of an unknown version).
  */
 export function answeredIds(cloudCustomData: string | undefined): string[] {
-  const marker = parseObject(cloudCustomData)?.[MARKER_KEY];
-  if (!isObject(marker) || marker.v !== MARKER_VERSION || !Array.isArray(marker.replyTo)) return [];
-  return marker.replyTo.filter((id): id is string => typeof id === 'string' && id !== '');
+  const marker = readMarker(cloudCustomData);
+  return marker === undefined || marker.partial ? [] : marker.replyTo;
+}
+
+/**
+ * The ids of the messages answered in full by the replies whose cloud custom data is given (a
+ * conversation's recent messages from this agent): by a reply in one finished message, or by a
+ * complete set of parts 1 to n of the same answered messages, none still growing. A reply cut
+ * by a crash (a streamed message never finished, a chunked reply missing parts) answers nothing.
+ */
+export function answeredInFull(cloudCustomData: readonly (string | undefined)[]): Set<string> {
+  const answered = new Set<string>();
+  /** Per set of answered ids: the finished parts seen and the part count, when known. */
+  const sets = new Map<string, { replyTo: string[]; parts: Set<number>; count?: number }>();
+  for (const data of cloudCustomData) {
+    const marker = readMarker(data);
+    if (marker === undefined || marker.partial || marker.replyTo.length === 0) continue;
+    if (marker.part === undefined) {
+      for (const id of marker.replyTo) answered.add(id);
+      continue;
+    }
+    const key = JSON.stringify(marker.replyTo);
+    const set = sets.get(key) ?? { replyTo: marker.replyTo, parts: new Set<number>() };
+    set.parts.add(marker.part);
+    if (marker.parts !== undefined) set.count = marker.parts;
+    sets.set(key, set);
+  }
+  for (const { replyTo, parts, count } of sets.values()) {
+    if (count === undefined) continue;
+    if (Array.from({ length: count }, (_, i) => i + 1).every((part) => parts.has(part))) {
+      for (const id of replyTo) answered.add(id);
+    }
+  }
+  return answered;
 }
 
 /**

@@ -3,7 +3,12 @@ import { TimError } from '../errors/tim-error.js';
 import { manualClock } from '../runtime/manual-clock.js';
 import { toTimError } from '../tim/tim-error-map.js';
 import { utf8Bytes } from '../tim/tim-limits.js';
-import { type StreamEditor, type StreamReplyOptions, streamReply } from './stream-reply.js';
+import {
+  type StreamEditor,
+  type StreamPart,
+  type StreamReplyOptions,
+  streamReply,
+} from './stream-reply.js';
 
 /** Lets every promise chain that can move on do so (no time passes). */
 async function settle(): Promise<void> {
@@ -63,24 +68,30 @@ function source() {
 function recorder(clock: Clock, fail: (op: string, call: number) => unknown = () => undefined) {
   const ops: { op: 'send' | 'modify'; handle: string; text: string; at: number }[] = [];
   const firsts: boolean[] = [];
+  /** Where each message stood at each op, as `<handle>@<index>:<state>`. */
+  const parts: string[] = [];
+  const record = (handle: string, part: StreamPart) =>
+    parts.push(`${handle}@${part.index}:${part.state}`);
   let sent = 0;
   let calls = 0;
   const editor: StreamEditor<string> = {
-    async send(text, first) {
+    async send(text, first, part) {
       const error = fail('send', ++calls);
       if (error) throw error;
       const handle = `m${++sent}`;
       ops.push({ op: 'send', handle, text, at: clock.now() });
       firsts.push(first);
+      record(handle, part);
       return handle;
     },
-    async modify(handle, text) {
+    async modify(handle, text, part) {
       const error = fail('modify', ++calls);
       if (error) throw error;
       ops.push({ op: 'modify', handle, text, at: clock.now() });
+      record(handle, part);
     },
   };
-  return { editor, ops, firsts };
+  return { editor, ops, firsts, parts };
 }
 
 function start(
@@ -89,7 +100,7 @@ function start(
 ) {
   const clock = manualClock(0);
   const feed = source();
-  const { editor, ops, firsts } = recorder(clock, fail);
+  const { editor, ops, firsts, parts } = recorder(clock, fail);
   const result = streamReply(feed.iterable, {
     editor,
     clock,
@@ -97,7 +108,7 @@ function start(
     ...overrides,
   });
   result.catch(() => undefined);
-  return { clock, feed, ops, firsts, result };
+  return { clock, feed, ops, firsts, parts, result };
 }
 
 describe('streamReply', () => {
@@ -137,8 +148,8 @@ describe('streamReply', () => {
       clock,
       editor: {
         send: async () => 'v1',
-        modify: async (handle, text) => {
-          seen.push(`${handle}:${text}`);
+        modify: async (handle, text, part) => {
+          seen.push(`${handle}:${text}:${part.state}`);
           return `v${seen.length + 1}`;
         },
       },
@@ -148,12 +159,14 @@ describe('streamReply', () => {
     feed.push('b');
     await advance(clock, 500);
     feed.push('c');
+    await settle();
     feed.end();
-    await expect(result).resolves.toMatchObject({ messages: [{ handle: 'v3', text: 'abc' }] });
-    expect(seen).toEqual(['v1:ab', 'v2:abc']);
+    await expect(result).resolves.toMatchObject({ messages: [{ handle: 'v4', text: 'abc' }] });
+    // The end of the stream came after 'c' was shown: one more modification marks it last.
+    expect(seen).toEqual(['v1:ab:growing', 'v2:abc:growing', 'v3:abc:last']);
   });
 
-  it('does not modify when nothing changed and sends nothing for a blank stream', async () => {
+  it('modifies an unchanged message only to mark it last, and sends nothing for a blank stream', async () => {
     const blank = start();
     blank.feed.push('  ');
     blank.feed.end();
@@ -168,7 +181,49 @@ describe('streamReply', () => {
     await expect(once.result).resolves.toMatchObject({
       messages: [{ handle: 'm1', text: '  hi' }],
     });
-    expect(once.ops.map((o) => o.op)).toEqual(['send']);
+    expect(once.ops.map((o) => `${o.op}:${o.text}`)).toEqual(['send:  hi', 'modify:  hi']);
+    expect(once.parts).toEqual(['m1@0:growing', 'm1@0:last']);
+  });
+
+  it('marks a message growing until the stream ends, finished when the reply goes on, last at the end', async () => {
+    const { clock, feed, ops, parts, result } = start({ maxBytes: 300, reserveBytes: 0 });
+    feed.push('first words');
+    await settle();
+    feed.push(` ${'more words '.repeat(40)}`);
+    await advance(clock, 500);
+    feed.push('the end');
+    await settle();
+    feed.end();
+    const { messages } = await result;
+    expect(messages.length).toBeGreaterThan(1);
+    const last = messages.length - 1;
+    // The last thing TIM was told for each message: finished, and the last one marked last.
+    const finalStates = messages.map((m) =>
+      parts.filter((p) => p.startsWith(`${m.handle}@`)).at(-1),
+    );
+    expect(finalStates).toEqual(
+      messages.map((m, i) => `${m.handle}@${i}:${i === last ? 'last' : 'finished'}`),
+    );
+    expect(parts[0]).toBe('m1@0:growing');
+    expect(ops.at(-1)?.handle).toBe(messages[last]?.handle);
+  });
+
+  it('marks nothing last when the stream was aborted or failed (the reply was cut)', async () => {
+    const controller = new AbortController();
+    const aborted = start({ signal: controller.signal });
+    aborted.feed.push('cut');
+    await settle();
+    aborted.feed.push(' short');
+    controller.abort();
+    await expect(aborted.result).resolves.toMatchObject({ aborted: true });
+    expect(aborted.parts.every((p) => p.endsWith(':growing'))).toBe(true);
+
+    const failed = start();
+    failed.feed.push('half');
+    await settle();
+    failed.feed.fail(new Error('model failed'));
+    await expect(failed.result).rejects.toThrow('model failed');
+    expect(failed.parts).toEqual(['m1@0:growing']);
   });
 
   it('continues in a new message near the limit; the prefix is on the first only; nothing is lost', async () => {

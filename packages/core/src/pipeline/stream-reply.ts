@@ -9,6 +9,19 @@ import { type SendRetryOptions, sendWithRetry } from './outbound-queue.js';
 export const DEFAULT_STREAM_INTERVAL_MS = 500;
 
 /**
+ * Where a message of a streamed reply stands, so the editor can mark it (clawlink's reply
+ * marker: a reply cut by a crash must not read as a full answer):
+ * - `growing`: more text may come; the stream has not ended yet (or was cut: aborted or failed);
+ * - `finished`: full, the reply goes on in a next message;
+ * - `last`: the reply's last message in its final version: the stream ended normally.
+ */
+export interface StreamPart {
+  /** The message's place in the reply, from 0. */
+  readonly index: number;
+  readonly state: 'growing' | 'finished' | 'last';
+}
+
+/**
  * What a streamed reply needs from TIM: send a message and modify it in place (TIM's message
  * modification, which pushes the new version to other online clients). Neither should retry by
  * itself: failures are retried here, through the same classification as the outbound queue.
@@ -19,13 +32,15 @@ export interface StreamEditor<Handle> {
    * `first` is true for the reply's first message (the one that carries the prefix: attach the
    * mention there).
    */
-  send(text: string, first: boolean): Promise<Handle>;
+  send(text: string, first: boolean, part: StreamPart): Promise<Handle>;
   /**
-   * Replaces the text of a message sent by {@link StreamEditor.send}. When it resolves with a
-   * handle (TIM's modified message, with its new version), later modifications use that one.
+   * Replaces the text of a message sent by {@link StreamEditor.send} (or only its `part`: the
+   * last message is modified once more when the stream ends, to mark it `last`). When it
+   * resolves with a handle (TIM's modified message, with its new version), later modifications
+   * use that one.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets a modify that returns nothing (`async () => {}`) be used.
-  modify(handle: Handle, text: string): Promise<Handle | void>;
+  modify(handle: Handle, text: string, part: StreamPart): Promise<Handle | void>;
 }
 
 /** Options of {@link streamReply}. */
@@ -76,6 +91,8 @@ interface CurrentMessage<Handle> {
   handle: Handle | undefined;
   /** The text TIM shows for it now. */
   shown: string | undefined;
+  /** Whether TIM has it as the reply's last message, final. */
+  markedLast: boolean;
   lastUpdateAt: number;
 }
 
@@ -89,6 +106,10 @@ const SPLIT_CHECK_SLACK_BYTES = 64;
  * limit the message is finished (cut as {@link chunkText} cuts: paragraph, line, word, code
  * point; an open code fence closed and reopened) and the reply continues in a new message. The
  * prefix is on the first message only.
+ *
+ * Every send and modification tells the editor where the message stands ({@link StreamPart}):
+ * only when the stream ends normally is its last message marked `last` (modified once more for
+ * that if its text did not change), so a reply cut short never reads as finished.
  *
  * When `signal` aborts, reading stops and what was received is finalised. A send or
  * modification failing transiently is retried (bounded); a permanent failure, or one still
@@ -115,6 +136,8 @@ export async function streamReply<Handle>(
 
   let full = '';
   let ended = false;
+  /** The stream ended by itself (not aborted, no error): its last message may be marked so. */
+  let complete = false;
   let aborted = false;
   const finished: StreamedMessage<Handle>[] = [];
   let current: CurrentMessage<Handle> = {
@@ -123,6 +146,7 @@ export async function streamReply<Handle>(
     prefix: options.prefix ?? '',
     handle: undefined,
     shown: undefined,
+    markedLast: false,
     lastUpdateAt: 0,
   };
 
@@ -151,17 +175,23 @@ export async function streamReply<Handle>(
   const textOf = (message: CurrentMessage<Handle>) =>
     `${message.prefix}${message.fence === undefined ? '' : `${message.fence}\n`}${full.slice(message.start)}`;
 
-  const send = (text: string, first: boolean) =>
-    sendWithRetry(() => editor.send(text, first), { ...retry, operation: 'send' });
-  const modify = async (handle: Handle, text: string): Promise<Handle> => {
-    const updated = await sendWithRetry(() => editor.modify(handle, text), {
+  const modify = async (handle: Handle, text: string, part: StreamPart): Promise<Handle> => {
+    const updated = await sendWithRetry(() => editor.modify(handle, text, part), {
       ...retry,
       operation: 'modify',
     });
     return updated === undefined ? handle : updated;
   };
   /** Sends the current message: the reply's first one while none is finished. */
-  const sendNew = (text: string): Promise<Handle> => send(text, finished.length === 0);
+  const sendNew = (text: string, state: StreamPart['state']): Promise<Handle> => {
+    const part = { index: finished.length, state };
+    return sendWithRetry(() => editor.send(text, finished.length === 0, part), {
+      ...retry,
+      operation: 'send',
+    });
+  };
+  /** Where the current message stands once its text is what was received. */
+  const currentState = (): StreamPart['state'] => (complete ? 'last' : 'growing');
 
   /** Finishes the current message while its text is over the limit, continuing in a new one. */
   const splitOverflow = async () => {
@@ -178,8 +208,9 @@ export async function streamReply<Handle>(
       if (!first || !next) return;
       const text = current.prefix + first.text;
       let handle = current.handle;
-      if (handle === undefined) handle = await sendNew(text);
-      else if (current.shown !== text) handle = await modify(handle, text);
+      const part = { index: finished.length, state: 'finished' } as const;
+      if (handle === undefined) handle = await sendNew(text, 'finished');
+      else handle = await modify(handle, text, part);
       finished.push({ handle, text });
       current = {
         start: current.start + first.body.length,
@@ -187,6 +218,7 @@ export async function streamReply<Handle>(
         prefix: '',
         handle: undefined,
         shown: undefined,
+        markedLast: false,
         lastUpdateAt: clock.now(),
       };
     }
@@ -198,16 +230,20 @@ export async function streamReply<Handle>(
       const text = textOf(current);
       if (current.handle === undefined) {
         if (full.slice(current.start).trim() !== '') {
-          current.handle = await sendNew(text);
+          const state = currentState();
+          current.handle = await sendNew(text, state);
           current.shown = text;
+          current.markedLast = state === 'last';
           current.lastUpdateAt = clock.now();
           continue;
         }
-      } else if (text !== current.shown) {
+      } else if (text !== current.shown || (complete && !current.markedLast)) {
         const waitMs = current.lastUpdateAt + intervalMs - clock.now();
         if (ended || waitMs <= 0) {
-          current.handle = await modify(current.handle, text);
+          const state = currentState();
+          current.handle = await modify(current.handle, text, { index: finished.length, state });
           current.shown = text;
+          current.markedLast = state === 'last';
           current.lastUpdateAt = clock.now();
           continue;
         }
@@ -234,7 +270,10 @@ export async function streamReply<Handle>(
           iterator.return?.()?.catch(() => undefined);
           return undefined;
         }
-        if (next.done) return undefined;
+        if (next.done) {
+          complete = true;
+          return undefined;
+        }
         if (typeof next.value !== 'string') {
           throw new TypeError(
             `A streamed reply must yield strings; it yielded ${typeof next.value}.`,

@@ -120,6 +120,21 @@ function answersIn(history: EmulatorMessage[], agent: string): Answer[] {
     });
 }
 
+/** The agent's messages in a group with their texts and reply markers, oldest first. */
+const agentReplies = (groupId: string, agent: string) =>
+  emulator
+    .groupHistory(groupId, 1000)
+    .filter((m) => m.from === agent)
+    .map((m) => {
+      const marker = JSON.parse(m.cloudCustomData || '{}').clawlink ?? {};
+      return {
+        text: 'text' in m.content ? m.content.text : '',
+        replyTo: Array.isArray(marker.replyTo) ? (marker.replyTo as string[]) : [],
+        part: marker.part as number | undefined,
+        parts: marker.parts as number | undefined,
+      };
+    });
+
 const groupAnswers = (groupId: string, agent: string) =>
   answersIn(emulator.groupHistory(groupId, 1000), agent);
 const directAnswers = (peer: string, agent: string) =>
@@ -186,12 +201,11 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
     expect(second.lines).not.toContain(`dispatch:${id}`);
   });
 
-  // Skipped: fails today. A streamed reply carries the clawlink marker from its first version
-  // (inbound-pipeline.ts sendReply -> streamReply, the format built once), so after a crash
-  // mid-stream the half-grown message counts as an answer (inbound-pipeline.ts alreadyAnswered)
-  // and the message is never answered in full. Needs a marker that says "complete" only on the
-  // last version (modify with cloud custom data) or a re-check that ignores partial ones.
-  it.skip('answers in full a message whose streamed reply was cut by the crash', async () => {
+  // Found by this test: a streamed reply carried the complete marker from its first version, so
+  // after a crash mid-stream the half-grown message counted as an answer. A growing message is
+  // now marked partial until its final version; the cut one stays as it was and the message is
+  // answered again, in a new reply.
+  it('answers in full a message whose streamed reply was cut by the crash', async () => {
     const agent = 'crash_a5';
     emulator.createUser(agent);
     const groupId = room(['alice', agent]);
@@ -214,11 +228,45 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
     expect(complete).toHaveLength(1);
   });
 
-  // Skipped: fails today. inbound-pipeline.ts `accept` settles a gated-out message at once
-  // (`settle` -> `advanceWatermark`), moving the conversation's watermark past an earlier message
-  // still mid-dispatch; after the crash, catch-up reads only after the watermark and the earlier
-  // message is never answered. Owner: inbound-pipeline.ts.
-  it.skip('answers a message mid-dispatch at a crash when a later one was gated out meanwhile', async () => {
+  it('answers in full a message whose chunked reply was cut between its parts by the crash', async () => {
+    const agent = 'crash_a6';
+    emulator.createUser(agent);
+    const groupId = room(['alice', agent]);
+    const first = await connectedHost(agent, 'answer');
+    // The answer to a 12 KB message takes two messages: TIM takes the first part and holds the
+    // second unanswered (never stored) until the process is killed.
+    const command = 'group_open_http_svc.send_group_msg';
+    emulator.injectFault({ command, userId: agent, delayMs: 0 });
+    emulator.injectFault({ command, userId: agent, delayMs: 600_000, errorCode: 10_002 });
+    const long = Array.from({ length: 2400 }, () => 'word').join(' ');
+    mention(groupId, 'alice', agent, long);
+    const id = await first.line('dispatch:');
+    await waitUntil(() => agentReplies(groupId, agent).length === 1, 20_000, 'the first part');
+    await first.crash();
+    emulator.clearFaults();
+
+    await connectedHost(agent, 'answer');
+    mention(groupId, 'alice', agent, 'after');
+    await waitUntil(
+      () => timesAnswered(groupAnswers(groupId, agent), `@${agent} after`) === 1,
+      20_000,
+      'the answer to the next message',
+    );
+    const parts = agentReplies(groupId, agent).filter((r) => r.replyTo.includes(id));
+    // The cut reply's first part, then the whole reply again: part 1 and 2 of 2.
+    expect(parts.map((r) => [r.part, r.parts])).toEqual([
+      [1, 2],
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(parts[1]?.text.startsWith('@alice answer to [')).toBe(true);
+    expect(`${parts[1]?.text}${parts[2]?.text}`).toBe(`@alice answer to [@${agent} ${long}]`);
+  });
+
+  // Found by this test: settling a gated-out message moved the conversation's watermark past an
+  // earlier message still mid-dispatch, and catch-up reads only after the watermark. The
+  // watermark now stops below the oldest message not settled (pipeline/settled-watermark.ts).
+  it('answers a message mid-dispatch at a crash when a later one was gated out meanwhile', async () => {
     const agent = 'crash_a3';
     emulator.createUser(agent);
     const groupId = room(['alice', agent]);

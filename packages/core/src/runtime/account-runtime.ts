@@ -12,6 +12,7 @@ import { ClawlinkError } from '../errors/clawlink-error.js';
 import { CredentialError } from '../errors/credential-error.js';
 import { StateStoreError } from '../errors/state-store-error.js';
 import { TimError } from '../errors/tim-error.js';
+import { outOfFileDescriptors, tooManyOpenFilesAdvice } from '../errors/too-many-open-files.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { redactingLogger } from '../logging/redacting-logger.js';
 import type { Dispatch } from '../pipeline/inbound-event.js';
@@ -20,6 +21,7 @@ import { createPipelineMetrics, type PipelineMetricsSnapshot } from '../pipeline
 import { mergePipelineConfig, type PipelineConfigInput } from '../pipeline/pipeline-config.js';
 import { openSqliteStateStore } from '../state/sqlite-state-store.js';
 import type { LedgerAdmission, StateStore } from '../state/state-store.js';
+import { listChannels } from '../tim/channels.js';
 import {
   createTimClient,
   type KickReason,
@@ -40,6 +42,8 @@ import { describeKick, nextStatus, type StatusEvent } from './status-transitions
 
 /** TIM's error code for an expired UserSig. */
 const TIM_USER_SIG_EXPIRED = 70001;
+/** TIM's error code for a request refused as illegal: in practice, a session it no longer knows. */
+const TIM_INVALID_REQUEST = 10008;
 
 /**
  * How long the TIM SDK may try to restore a dropped connection on its own before the runtime
@@ -122,6 +126,11 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   #client: TimClient | undefined;
   #userSigInUse: string | undefined;
   #connecting: Promise<TimClient> | undefined;
+  /**
+   * The session check running ({@link #confirmSession}): the client it checks, and whether a
+   * restored connection waits on it to be reported connected.
+   */
+  #checking: { client: TimClient; restored: boolean } | undefined;
   #stopping: Promise<void> | undefined;
   /** The retry, refresh and grace timers, and the backoff count. */
   readonly #supervisor: ConnectionSupervisor;
@@ -299,6 +308,8 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       messageId: message.id,
       ...(message.seq === undefined ? {} : { seq: message.seq }),
     });
+    // Durable on return (the store batches writes per turn): a crash now keeps it handled.
+    store.flush();
   }
 
   /** Disconnects, clears every timer and closes the store it opened. Idempotent. */
@@ -330,9 +341,19 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     return this.#stopping;
   }
 
+  /**
+   * A request of the pipeline was refused with 10008: when it was the current client's session
+   * that TIM no longer knows ({@link #confirmSession} tells), the runtime logs in afresh.
+   */
+  #onRequestRefused(): void {
+    const client = this.#client;
+    if (client?.isReady && this.#started) this.#confirmSession(client, { restored: false });
+  }
+
   /** After every (re)connect: the pipeline catches up on what was missed meanwhile. */
   #catchUp(): void {
-    this.#pipeline?.catchUp(runtimeCatchUpSource(this)).catch(() => {});
+    const source = runtimeCatchUpSource(this, () => this.#onRequestRefused());
+    this.#pipeline?.catchUp(source).catch(() => {});
   }
 
   #createPipeline(): InboundPipeline {
@@ -352,6 +373,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       },
       isAgentEnvelope: isAgentMessage,
       onAgentEnvelope: (message) => this.#handleEnvelope(message),
+      onSessionRefused: () => this.#onRequestRefused(),
     });
   }
 
@@ -410,7 +432,6 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       this.#supervisor.resetBackoff();
       this.#transition({ type: 'connected', userId: creds.userId });
       this.#scheduleRefresh();
-      this.#catchUp();
       return client;
     } catch (error) {
       if (!this.#started) {
@@ -465,12 +486,20 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     const current = () => this.#client === client && this.#started;
     /** The SDK's last reported network state, to tell a given-up connection from a retry. */
     let network: string | undefined;
+    /** Whether login() finished: a later `ready` is the SDK restoring the connection itself. */
+    let loggedIn = false;
     client.on('ready', () => {
       if (!current()) return;
       this.#supervisor.cancel('grace');
-      this.#supervisor.resetBackoff();
-      this.#transition({ type: 'connected', userId: client.userId ?? '' });
+      // Catching up at once holds the live messages that follow until the history is through.
+      if (!loggedIn) {
+        loggedIn = true;
+        this.#transition({ type: 'connected', userId: client.userId ?? '' });
+        this.#catchUp();
+        return;
+      }
       this.#catchUp();
+      this.#confirmSession(client, { restored: true });
     });
     client.on('network', ({ state }) => {
       network = state;
@@ -527,6 +556,8 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
         time: message.time,
         ...(message.seq === undefined ? {} : { seq: message.seq }),
       });
+      // Durable before the host sees it (the store batches writes per event-loop turn).
+      this.#store!.flush();
     } catch (error) {
       // Never a silent drop: without the ledger the message is delivered (at least once).
       this.#report(
@@ -611,7 +642,12 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       this.#transition({ type: 'credential_failed', reason: 'invalid', detail: error.message });
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // The SDK hides why its socket did not open; out of descriptors is worth saying plainly.
+    const message = outOfFileDescriptors()
+      ? tooManyOpenFilesAdvice('the connection to TIM could not be opened')
+      : error instanceof Error
+        ? error.message
+        : String(error);
     this.#transition({
       type: 'login_failed',
       reason:
@@ -641,6 +677,60 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
           this.#logger.warn({ err: error }, 'Could not refresh credentials ahead of expiry');
         });
     });
+  }
+
+  /**
+   * Makes sure TIM still knows the session of `client`; once the SDK `restored` a connection,
+   * then reports it connected. Needed because the SDK restores a connection on
+   * its own by logging in again with its session key and ignores a refusal (the session ended
+   * meanwhile: a kick or a TIM restart while it was away), after which TIM refuses every
+   * request with 10008. One request tells; refused, the runtime logs in afresh. Also run when a
+   * request of the pipeline was refused with 10008. One check at a time per client.
+   */
+  #confirmSession(client: TimClient, { restored }: { restored: boolean }): void {
+    if (this.#checking?.client === client) {
+      this.#checking.restored ||= restored;
+      return;
+    }
+    const check = { client, restored };
+    this.#checking = check;
+    void listChannels(client)
+      .then(
+        () => {
+          if (!check.restored || this.#client !== client || !this.#started) return;
+          if (!client.isReady) return;
+          this.#supervisor.resetBackoff();
+          this.#transition({ type: 'connected', userId: client.userId ?? '' });
+        },
+        (error: unknown) => {
+          if (this.#client !== client || !this.#started) return;
+          if (TimError.isInstance(error) && error.timCode === TIM_INVALID_REQUEST) {
+            this.#onSessionRefused(client);
+            return;
+          }
+          // Anything else (the connection dropped again, a slow TIM) says nothing about the
+          // session: a restored connection is reported, and the next `ready` checks again.
+          if (!check.restored || !client.isReady) return;
+          this.#transition({ type: 'connected', userId: client.userId ?? '' });
+        },
+      )
+      .finally(() => {
+        if (this.#checking === check) this.#checking = undefined;
+      });
+  }
+
+  /** TIM no longer knows the session of `client`: the runtime logs in afresh. */
+  #onSessionRefused(client: TimClient): void {
+    this.#logger.warn(
+      'TIM no longer knows the session (10008: it ended while the connection was away); logging in again',
+    );
+    this.#transition({
+      type: 'login_failed',
+      reason: 'login_failed',
+      detail:
+        'TIM no longer knows this session (it ended while the connection was away: a kick or a TIM restart); logging in again.',
+    });
+    if (this.#client === client) this.#replaceClient();
   }
 
   /** Gives the SDK's own reconnect `reconnect.graceMs`, then replaces the client. */

@@ -1,5 +1,6 @@
 import type { IncomingAgentRequest } from '../agents/agent-requests.js';
 import type { ClawlinkError } from '../errors/clawlink-error.js';
+import { TimError } from '../errors/tim-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { CatchUpSource } from '../pipeline/catch-up.js';
 import type { AgentRequestEvent, Dispatch, DispatchContext } from '../pipeline/inbound-event.js';
@@ -26,6 +27,33 @@ export interface RuntimePipelineOptions {
   readonly onError: (error: ClawlinkError) => void;
   readonly isAgentEnvelope: (message: TimMessage) => boolean;
   readonly onAgentEnvelope: (message: TimMessage) => Promise<void>;
+  /**
+   * A request was refused with TIM 10008 (the session may be gone): the runtime checks it and
+   * logs in afresh if so. The refused request fails as retryable, so a reply is sent again.
+   */
+  readonly onSessionRefused: () => void;
+}
+
+/** TIM's error code for a request refused as illegal: in practice, a session it no longer knows. */
+const TIM_INVALID_REQUEST = 10008;
+
+/**
+ * Runs `request`; a refusal with 10008 is reported (`onRefused`) and rethrown as retryable,
+ * since it succeeds once the runtime has logged in again.
+ */
+async function watchingSession<T>(onRefused: () => void, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (!(TimError.isInstance(error) && error.timCode === TIM_INVALID_REQUEST)) throw error;
+    onRefused();
+    throw new TimError(error.code, error.message, {
+      cause: error,
+      timCode: error.timCode,
+      ...(error.operation === undefined ? {} : { operation: error.operation }),
+      retryable: true,
+    });
+  }
 }
 
 /** The pipeline of a runtime, its TIM operations being the runtime's own (lazy connect). */
@@ -33,19 +61,24 @@ export function createRuntimePipeline(
   runtime: AccountRuntime,
   options: RuntimePipelineOptions,
 ): InboundPipeline {
+  const watched = <T>(request: () => Promise<T>) =>
+    watchingSession(options.onSessionRefused, request);
   const tim: PipelineTim = {
     send: (conversation, text, sendOptions) =>
-      runtime.messages.send(conversation, text, {
-        ...(sendOptions.mentions && sendOptions.mentions.length > 0
-          ? { mentions: [...sendOptions.mentions] }
-          : {}),
-        ...(sendOptions.cloudCustomData ? { cloudCustomData: sendOptions.cloudCustomData } : {}),
+      watched(() =>
+        runtime.messages.send(conversation, text, {
+          ...(sendOptions.mentions && sendOptions.mentions.length > 0
+            ? { mentions: [...sendOptions.mentions] }
+            : {}),
+          ...(sendOptions.cloudCustomData ? { cloudCustomData: sendOptions.cloudCustomData } : {}),
+        }),
+      ),
+    modify: (_conversation, message, text, modifyOptions) =>
+      watched(async () => {
+        await editMessageText(await runtime.ensureConnected(), message, text, modifyOptions);
       }),
-    modify: async (_conversation, message, text) => {
-      await editMessageText(await runtime.ensureConnected(), message, text);
-    },
     history: (conversation, historyOptions) =>
-      runtime.messages.history(conversation, historyOptions),
+      watched(() => runtime.messages.history(conversation, historyOptions)),
     channel: async (channelId) => {
       const cached = options.store().getChannel(channelId);
       if (cached) return { name: cached.name, ...(cached.skill ? { skill: cached.skill } : {}) };
@@ -53,6 +86,7 @@ export function createRuntimePipeline(
       return { name: channel.name, ...(channel.skill ? { skill: channel.skill } : {}) };
     },
   };
+  const nick = selfNickOf(runtime, options.logger);
   return createInboundPipeline({
     accountId: runtime.accountId,
     runtime,
@@ -60,6 +94,11 @@ export function createRuntimePipeline(
     config: options.config,
     dispatch: (event, ctx) => options.dispatch(event, ctx),
     selfUserId: () => runtime.status().userId,
+    selfNames: () => {
+      const current = nick.current();
+      return current === undefined ? [] : [current];
+    },
+    refreshSelf: () => nick.refresh(),
     tim,
     clock: options.clock,
     logger: options.logger,
@@ -69,13 +108,65 @@ export function createRuntimePipeline(
   });
 }
 
-/** Where a runtime's catch-up reads: its joined channels and TIM's conversation list. */
-export function runtimeCatchUpSource(runtime: AccountRuntime): CatchUpSource {
+/** What the SDK's `getMyProfile` resolves with and `onProfileUpdated` carries, in part. */
+interface SdkProfile {
+  userID?: string;
+  nick?: string;
+}
+
+/**
+ * The agent's own TIM nick: read from its profile after each (re)connect (`refresh`) and kept
+ * current by the SDK's `onProfileUpdated`. A read that fails is logged and the last nick kept.
+ */
+function selfNickOf(runtime: AccountRuntime, logger: Logger) {
+  let nick: string | undefined;
+  const watched = new WeakSet<object>();
+  const use = (profile: SdkProfile | undefined): void => {
+    if (typeof profile?.nick === 'string') nick = profile.nick === '' ? undefined : profile.nick;
+  };
+  return {
+    current: () => nick,
+    async refresh(): Promise<void> {
+      try {
+        const client = await runtime.ensureConnected();
+        await client.call('getMyProfile', async (sdk) => {
+          const tim = sdk as typeof sdk & {
+            getMyProfile(): Promise<{ data: SdkProfile }>;
+          };
+          if (!watched.has(tim)) {
+            watched.add(tim);
+            tim.on('onProfileUpdated', (event) => {
+              const self = runtime.status().userId;
+              const profiles = Array.isArray(event.data) ? (event.data as SdkProfile[]) : [];
+              use(profiles.find((profile) => profile.userID === self));
+            });
+          }
+          use((await tim.getMyProfile()).data);
+        });
+      } catch (error) {
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "could not read the agent's TIM profile; quotes naming it by nick may not count as mentions",
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Where a runtime's catch-up reads: its joined channels and TIM's conversation list. A request
+ * refused with 10008 is reported to `onSessionRefused`.
+ */
+export function runtimeCatchUpSource(
+  runtime: AccountRuntime,
+  onSessionRefused: () => void,
+): CatchUpSource {
+  const watched = <T>(request: () => Promise<T>) => watchingSession(onSessionRefused, request);
   return {
     conversations: async () => {
       const [channels, conversations] = await Promise.all([
-        runtime.channels.list(),
-        listConversations(await runtime.ensureConnected()),
+        watched(() => runtime.channels.list()),
+        watched(async () => listConversations(await runtime.ensureConnected())),
       ]);
       const groups = channels.map((channel) => ({ type: 'group' as const, id: channel.id }));
       const direct = conversations
@@ -84,7 +175,7 @@ export function runtimeCatchUpSource(runtime: AccountRuntime): CatchUpSource {
       return [...groups, ...direct];
     },
     history: (conversation, historyOptions) =>
-      runtime.messages.history(conversation, historyOptions),
+      watched(() => runtime.messages.history(conversation, historyOptions)),
   };
 }
 

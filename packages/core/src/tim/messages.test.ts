@@ -219,6 +219,32 @@ describe('messages', () => {
     expect(history.find((m) => m.text === 'same id?')?.id).toBe(live.id);
   });
 
+  it('pages a direct chat back by message id as deep as it goes, resuming at the oldest fetched', async () => {
+    emulator.createUser('dave');
+    const texts = Array.from({ length: 450 }, (_, i) => `deep${i}`);
+    for (const text of texts)
+      emulator.postC2CMessage({ from: 'dave', to: 'bob', content: { text } });
+    await received('bob', (m) => m.text === 'deep449');
+    const dave = { type: 'c2c', id: 'dave' } as const;
+    const walked: TimMessage[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await fetchHistory(bob, dave, { count: 100, ...(before ? { before } : {}) });
+      if (page.length === 0) break;
+      walked.unshift(...page);
+      before = page[0]?.id;
+    }
+    expect(walked.map((m) => m.text)).toEqual(texts);
+
+    // Before another message than the last fetch's oldest: found among the newest 300 (here the
+    // very oldest of them), and the walk goes on past them.
+    await fetchHistory(bob, dave, { count: 1 });
+    const older = await fetchHistory(bob, dave, { before: walked[150]?.id, count: 50 });
+    expect(older.map((m) => m.text)).toEqual(texts.slice(100, 150));
+    const tooDeep = await failure(fetchHistory(bob, dave, { before: walked[10]?.id, count: 5 }));
+    expect(tooDeep.code).toBe('INVALID_ARGUMENT');
+  });
+
   it('fetches direct-chat history and validates its options', async () => {
     for (let i = 0; i < 3; i++) {
       emulator.postC2CMessage({ from: 'alice', to: 'bob', content: { text: `dm${i}` } });

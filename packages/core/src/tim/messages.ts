@@ -117,9 +117,18 @@ export async function sendMessage(
 const historyQueues = new WeakMap<TimClient, Promise<unknown>>();
 
 /**
+ * Per client and direct chat: the oldest message the last fetch returned. The SDK holds the chat
+ * from the newest message down to it (and its paging cursor is there), so a fetch `before` it
+ * goes on from there, as deep as the chat goes, instead of searching from the newest again.
+ */
+const directCursors = new WeakMap<TimClient, Map<string, string>>();
+
+/**
  * Recent messages of a conversation, oldest first: the newest `count` (default 20, max 100),
  * or the newest `count` older than `before`. Recalled and deleted messages are left out.
- * Only conversations this account is part of have history (join a channel first).
+ * Only conversations this account is part of have history (join a channel first). Paging back
+ * (`before` the oldest message the last fetch returned) goes as deep as the conversation goes;
+ * `before` another message id is looked for among the newest 300 messages of a direct chat.
  */
 export async function fetchHistory(
   client: TimClient,
@@ -165,7 +174,10 @@ export async function fetchHistory(
 
 /**
  * Direct chats: pages back with the SDK's `getMessageList`, which serves the conversation from
- * its in-memory copy (kept current by live messages) and fetches older pages from TIM.
+ * its in-memory copy (kept current by live messages) and fetches older pages from TIM. Its
+ * cursor is a message id the SDK holds: `before` the oldest message the last fetch of this chat
+ * returned, the walk goes on from there (so a caller paging back goes as deep as the chat
+ * goes); before another message, it is looked for among the newest messages first.
  */
 async function pageBack(
   client: TimClient,
@@ -173,10 +185,14 @@ async function pageBack(
   count: number,
   before?: string,
 ): Promise<TimMessage[]> {
+  const resume = before !== undefined && (await holdsCursor(client, conversationID, before));
   let collected: SdkMessage[] = [];
-  let next: string | undefined;
-  const maxPages = before === undefined ? pagesFor(count) : MAX_SEARCH_PAGES;
-  for (let page = 0; page < maxPages; page++) {
+  let next = resume ? before : undefined;
+  /** Whether `before` is among `collected` (or, resuming, older than all of it). */
+  let found = before === undefined || resume;
+  let searched = 0;
+  let pagesLeft = pagesFor(count);
+  for (;;) {
     const cursor = next;
     const { data } = await client.call('fetchHistory', (tim: SdkInstance) =>
       tim.getMessageList({
@@ -186,11 +202,46 @@ async function pageBack(
       }),
     );
     collected = [...(data.messageList ?? []), ...collected];
-    if (enough(collected, count, before)) break;
+    if (!found) {
+      found = olderThan(collected, before as string) !== undefined;
+      searched++;
+    }
+    if (found) {
+      if (enough(collected, count, resume ? undefined : before)) break;
+      if (--pagesLeft <= 0) break;
+    } else if (searched >= MAX_SEARCH_PAGES) {
+      break;
+    }
     if (data.isCompleted || !data.nextReqMessageID) break;
     next = data.nextReqMessageID;
   }
-  return finish(selectOlder(collected, before), count);
+  const result = finish(resume ? collected : selectOlder(collected, before), count);
+  rememberCursor(client, conversationID, result[0]?.id);
+  return result;
+}
+
+/** Whether a fetch before `messageId` can go on from the SDK's cursor (see `directCursors`). */
+async function holdsCursor(
+  client: TimClient,
+  conversationID: string,
+  messageId: string,
+): Promise<boolean> {
+  if (directCursors.get(client)?.get(conversationID) !== messageId) return false;
+  // Gone when the SDK dropped its copy of the chat (a fetch of the newest messages resets it).
+  const held = await client.call('fetchHistory', (tim: SdkInstance) =>
+    (tim as SdkInstance & { findMessage(id: string): SdkMessage | null }).findMessage(messageId),
+  );
+  return held?.conversationID === conversationID;
+}
+
+function rememberCursor(client: TimClient, conversationID: string, oldest: string | undefined) {
+  let cursors = directCursors.get(client);
+  if (!cursors) {
+    cursors = new Map();
+    directCursors.set(client, cursors);
+  }
+  if (oldest === undefined) cursors.delete(conversationID);
+  else cursors.set(conversationID, oldest);
 }
 
 /**
