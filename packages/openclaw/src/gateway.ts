@@ -66,9 +66,17 @@ export async function startAccount(
   }
   const logger = openClawLogger(ctx.log);
   let latest = account;
+  let seenConfig = currentConfig(ctx.cfg);
   const runtime = createAccountRuntime({
     config: account.core,
     logger,
+    // Before each message is gated: an edit of OpenClaw's config applies to this very message.
+    refreshConfig: () => {
+      const now = currentConfig(ctx.cfg);
+      if (now === seenConfig) return;
+      seenConfig = now;
+      sync();
+    },
     dispatch: createOpenClawDispatch({
       accountId: ctx.accountId,
       channelRuntime: ctx.channelRuntime,
@@ -100,7 +108,8 @@ export async function startAccount(
   addRunningAccount(runtime);
   report();
   // OpenClaw publishes config edits without telling plugins: the policy keys are read again
-  // whenever the config snapshot changes (checked once a second) and before every dispatch.
+  // before every message is gated (refreshConfig above) and, so that status shows a bad edit
+  // while no message arrives, whenever the snapshot changes (checked once a second).
   const unwatch = watchConfig(() => currentConfig(ctx.cfg), sync);
   return waitUntilAbort(ctx.abortSignal, async () => {
     unwatch();

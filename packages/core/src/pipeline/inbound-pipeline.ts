@@ -56,6 +56,11 @@ export interface InboundPipelineOptions {
   readonly store: () => StateStore;
   /** The pipeline config, read for every message (`runtime.updateConfig` applies at once). */
   readonly config: () => PipelineConfig;
+  /**
+   * Runs before each message is gated, so a host that reads its config per message can call
+   * `runtime.updateConfig` for this very message; a throw is logged and the config stays.
+   */
+  readonly refreshConfig?: () => void;
   /** The host's dispatch. */
   readonly dispatch: Dispatch;
   /** This agent's TIM UserID (known once logged in). */
@@ -247,6 +252,13 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
           },
         );
         return;
+      }
+      if (options.refreshConfig) {
+        try {
+          options.refreshConfig();
+        } catch (error) {
+          log.warn({ err: summary(error) }, 'refreshConfig threw; the config stays as it was');
+        }
       }
       const current = config();
       reconfigureQueue(current);

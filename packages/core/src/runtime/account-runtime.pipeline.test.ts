@@ -105,6 +105,51 @@ describe('the inbound pipeline on a runtime', () => {
     expect(runtime.metrics()).toMatchObject({ dispatched: 1, gated: { not_mentioned: 1 } });
   });
 
+  it('lets a host change the policy for the very next message through refreshConfig', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-'));
+    stateDirs.push(stateDir);
+    // The host's own config, edited without telling anyone (as OpenClaw does).
+    const hostConfig = { requireMention: true, broken: false };
+    let applied: boolean | undefined;
+    const runtime = createAccountRuntime({
+      config: {
+        accountId: 'bot_refresh',
+        server: emulator.wsUrl,
+        stateDir,
+        credentials: {
+          kind: 'secretKey',
+          sdkAppId: SDK_APP_ID,
+          userId: 'bot_refresh',
+          secretKey: SECRET_KEY,
+        },
+        debounce: { windowMs: 0 },
+      },
+      dispatch: (event) => `echo: ${event.text}`,
+      refreshConfig: (self) => {
+        if (hostConfig.broken) throw new Error('the host config could not be read');
+        if (applied === hostConfig.requireMention) return;
+        self.updateConfig({ groups: { requireMention: hostConfig.requireMention } });
+        applied = hostConfig.requireMention;
+      },
+    });
+    runtimes.push(runtime);
+    await runtime.start();
+    const groupId = room('bot_refresh');
+    await runtime.channels.get(groupId);
+    say(groupId, 'first, not addressed');
+    await waitUntil(() => runtime.metrics().gated.not_mentioned === 1, 10_000, 'first gated');
+    hostConfig.requireMention = false; // the edit, right before the next message
+    say(groupId, 'second, not addressed either');
+    await waitUntil(() => repliesOf(groupId, 'bot_refresh').length === 1, 10_000, 'the reply');
+    expect(textOf(repliesOf(groupId, 'bot_refresh')[0] as EmulatorMessage)).toBe(
+      '@Alice echo: second, not addressed either',
+    );
+    hostConfig.broken = true; // a throwing hook keeps the config as it was (no mention needed)
+    say(groupId, 'third');
+    await waitUntil(() => repliesOf(groupId, 'bot_refresh').length === 2, 10_000, 'reply 2');
+    expect(runtime.metrics().gated.not_mentioned).toBe(1);
+  });
+
   it('answers a direct message, and a 30 KB reply arrives whole, in order, in parts under 12 KB', async () => {
     const paragraph = (i: number) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(40)}`;
     const long = [

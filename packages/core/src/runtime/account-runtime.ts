@@ -71,6 +71,14 @@ export interface AccountRuntimeOptions {
    * host's job. Can also be set later with `setDispatch`.
    */
   dispatch?: Dispatch;
+  /**
+   * Called before each inbound message is gated, for hosts that read their own config per
+   * message (OpenClaw publishes edits without telling plugins): call `runtime.updateConfig`
+   * in it and the edit applies to this very message. It runs for every message, so keep it
+   * cheap (compare a config snapshot's identity first); if it throws, the error is logged and
+   * the message is gated with the config as it was.
+   */
+  refreshConfig?: (runtime: AccountRuntime) => void;
 }
 
 /** An inbound message from someone else, delivered to this account's `message` listeners. */
@@ -363,6 +371,9 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
         return dispatch ? dispatch(event, ctx) : undefined;
       },
       config: () => this.#config,
+      ...(this.#options.refreshConfig
+        ? { refreshConfig: () => this.#options.refreshConfig?.(this) }
+        : {}),
       store: () => this.store,
       clock: this.#clock,
       logger: this.#logger,

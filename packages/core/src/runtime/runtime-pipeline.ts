@@ -21,6 +21,8 @@ import type { Clock } from './clock.js';
 export interface RuntimePipelineOptions {
   readonly dispatch: Dispatch;
   readonly config: () => PipelineConfig;
+  /** Runs before each message is gated (`AccountRuntimeOptions.refreshConfig`). */
+  readonly refreshConfig?: () => void;
   readonly store: () => StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -92,6 +94,7 @@ export function createRuntimePipeline(
     runtime,
     store: options.store,
     config: options.config,
+    ...(options.refreshConfig ? { refreshConfig: options.refreshConfig } : {}),
     dispatch: (event, ctx) => options.dispatch(event, ctx),
     selfUserId: () => runtime.status().userId,
     selfNames: () => {
