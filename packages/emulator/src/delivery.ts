@@ -6,7 +6,14 @@ import {
   groupPushBody,
   kickPushBody,
 } from './protocol/wire.js';
-import { type Connection, MAX_MISSED, type Session, type SessionRegistry } from './sessions.js';
+import {
+  type Connection,
+  MAX_MISSED,
+  type PreparedPush,
+  preparePush,
+  type Session,
+  type SessionRegistry,
+} from './sessions.js';
 import type { StoredMessage } from './storage/storage.js';
 
 /** The servcmd of message pushes. */
@@ -25,16 +32,17 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
    * Pushes a message to every session of `userId` but the sending connection. A session
    * without an open socket keeps a C2C message (`missed`) for `openim.getmsg`, which the SDK
    * calls on reconnect; a group message it misses is only in the history, as with TIM.
+   * The body is serialised once per message (`push`), not once per recipient.
    */
   function pushMessage(
     userId: string,
-    body: Record<string, unknown>,
+    push: PreparedPush,
     except: Connection | undefined,
     missed?: Record<string, unknown>,
   ): void {
     for (const session of sessions.sessionsOf(userId)) {
       if (except && session.connection === except) continue;
-      if (sessions.pushTo(session, MSG_PUSH, body) || !missed) continue;
+      if (sessions.pushPrepared(session, push) || !missed) continue;
       session.missedC2C.push(missed);
       if (session.missedC2C.length > MAX_MISSED) session.missedC2C.shift();
     }
@@ -46,9 +54,12 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
       if (message.conversation.type !== 'group') return;
       const group = state.getGroup(message.conversation.groupId);
       if (!group) return;
-      const body = groupPushBody([groupMessageWire(message, group, nickOf(message.from))]);
+      const push = preparePush(
+        MSG_PUSH,
+        groupPushBody([groupMessageWire(message, group, nickOf(message.from))]),
+      );
       for (const member of state.listMembers(group.groupId)) {
-        pushMessage(member.userId, body, except);
+        pushMessage(member.userId, push, except);
       }
     },
 
@@ -56,10 +67,10 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
     c2cMessage(message: StoredMessage, except?: Connection): void {
       if (message.conversation.type !== 'c2c') return;
       const item = c2cMessageWire(message);
-      const body = c2cPushBody([item]);
-      pushMessage(message.conversation.to, body, except, item);
+      const push = preparePush(MSG_PUSH, c2cPushBody([item]));
+      pushMessage(message.conversation.to, push, except, item);
       if (message.conversation.from !== message.conversation.to) {
-        pushMessage(message.conversation.from, body, except, item);
+        pushMessage(message.conversation.from, push, except, item);
       }
     },
 

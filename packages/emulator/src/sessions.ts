@@ -44,6 +44,28 @@ export interface Session {
 /** The most missed C2C messages a disconnected session keeps (the oldest are dropped). */
 export const MAX_MISSED = 1000;
 
+/**
+ * A push whose body is serialised once, to be sent to any number of sessions: each frame
+ * differs only in its head's `seq`, which is spliced in per session.
+ */
+export interface PreparedPush {
+  /** The frame's text up to the seq: `{"head":{"servcmd":...,"seq":`. */
+  readonly prefix: string;
+  /** The frame's text after the seq, with the serialised body. */
+  readonly suffix: string;
+}
+
+/**
+ * Serialises a push once; the registry's `pushPrepared` then sends it to each session as
+ * `encodeFrame(servcmd, seq, body)` would, with that push's own seq.
+ */
+export function preparePush(servcmd: string, body: unknown): PreparedPush {
+  return {
+    prefix: `{"head":{"servcmd":${JSON.stringify(servcmd)},"seq":`,
+    suffix: `,"ver":"v4"},"body":${JSON.stringify(body)}}`,
+  };
+}
+
 /** Connections, sessions and their A2 keys; sends replies and pushes. */
 export type SessionRegistry = ReturnType<typeof createSessionRegistry>;
 
@@ -51,6 +73,8 @@ export type SessionRegistry = ReturnType<typeof createSessionRegistry>;
 export function createSessionRegistry() {
   const connections = new Set<Connection>();
   const sessions = new Map<string, Session>();
+  /** The live sessions of each user, so a push finds its recipients without a scan. */
+  const byUser = new Map<string, Set<Session>>();
   let nextConnectionId = 0;
   let nextInstId = 0;
   let pushSeq = 0;
@@ -64,8 +88,24 @@ export function createSessionRegistry() {
     return true;
   }
 
+  /**
+   * Pushes a {@link preparePush} (serialised once for any number of sessions) to one session's
+   * connection, with a seq of its own; false when it has no open socket.
+   */
+  function pushPrepared(session: Session, push: PreparedPush): boolean {
+    const connection = session.connection;
+    if (!connection) return false;
+    pushSeq += 1;
+    if (connection.ws.readyState !== connection.ws.OPEN) return false;
+    const text = push.prefix + pushSeq + push.suffix;
+    connection.ws.send(connection.binary ? Buffer.from(text, 'utf8') : text);
+    return true;
+  }
+
   function live(userId?: string): Session[] {
-    return [...sessions.values()].filter((s) => userId === undefined || s.userId === userId);
+    if (userId === undefined) return [...sessions.values()];
+    const own = byUser.get(userId);
+    return own ? [...own] : [];
   }
 
   return {
@@ -105,6 +145,9 @@ export function createSessionRegistry() {
         missedC2C: [],
       };
       sessions.set(session.a2, session);
+      const own = byUser.get(session.userId);
+      if (own) own.add(session);
+      else byUser.set(session.userId, new Set([session]));
       connection.session = session;
       return session;
     },
@@ -121,6 +164,9 @@ export function createSessionRegistry() {
     /** Ends a session: its A2 key is refused from now on. */
     end(session: Session): void {
       sessions.delete(session.a2);
+      const own = byUser.get(session.userId);
+      own?.delete(session);
+      if (own?.size === 0) byUser.delete(session.userId);
       if (session.connection?.session === session) session.connection.session = undefined;
       session.connection = undefined;
     },
@@ -145,11 +191,10 @@ export function createSessionRegistry() {
     send,
 
     /** Pushes to one session's connection; false when it has no open socket. */
-    pushTo(session: Session, servcmd: string, body: unknown): boolean {
-      if (!session.connection) return false;
-      pushSeq += 1;
-      return send(session.connection, servcmd, pushSeq, body);
-    },
+    pushTo: (session: Session, servcmd: string, body: unknown): boolean =>
+      pushPrepared(session, preparePush(servcmd, body)),
+
+    pushPrepared,
 
     /** Every open connection (to drop or close them). */
     connections: (): Connection[] => [...connections],

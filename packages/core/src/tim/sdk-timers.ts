@@ -1,4 +1,9 @@
-type Handle = ReturnType<typeof setTimeout>;
+import { processTicker, type SharedTicker, TickerSubscription } from './shared-ticker.js';
+
+type Timeout = ReturnType<typeof setTimeout>;
+
+/** A handle the SDK's timer functions return: a Node timer, or an interval on the shared ticker. */
+export type SdkTimerHandle = Timeout | TickerSubscription;
 
 /**
  * The timer functions one SDK instance sees, tracked so that every timer it leaves behind can
@@ -6,24 +11,55 @@ type Handle = ReturnType<typeof setTimeout>;
  * interval in its constructor that only its own tick clears, and `destroy()` does not: a client
  * destroyed between login and that tick would otherwise keep the process alive forever.
  *
+ * Its intervals ride a {@link SharedTicker} (by default the process-wide one): each SDK
+ * instance runs two 1 s intervals, and a thousand instances would otherwise wake the process
+ * a thousand times a second. As in a browser, either clear function clears either kind.
+ *
  * @internal
  */
 export interface SdkTimers {
-  setTimeout: (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => Handle;
-  clearTimeout: (handle: Handle | undefined) => void;
-  setInterval: (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => Handle;
-  clearInterval: (handle: Handle | undefined) => void;
+  setTimeout: (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => Timeout;
+  clearTimeout: (handle: SdkTimerHandle | undefined) => void;
+  setInterval: (
+    fn: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => SdkTimerHandle;
+  clearInterval: (handle: SdkTimerHandle | undefined) => void;
   /** Clears every timer still pending; returns how many there were. */
   clearAll(): number;
 }
 
+/** Options for {@link createSdkTimers}. */
+export interface SdkTimersOptions {
+  /**
+   * The ticker intervals ride: the process-wide one by default; `null` gives each interval its
+   * own Node interval (how the SDK ran before the ticker; kept for comparison in benchmarks).
+   */
+  ticker?: SharedTicker | null;
+  /**
+   * Receives what an interval callback on the shared ticker threw (which must not keep the
+   * other callbacks of the same tick from running). By default it is thrown again on its own,
+   * as an uncaught exception, the way a Node timer's would be.
+   */
+  onError?: (error: unknown) => void;
+}
+
+const rethrow = (error: unknown) =>
+  queueMicrotask(() => {
+    throw error;
+  });
+
 /** @internal */
-export function createSdkTimers(): SdkTimers {
-  const live = new Set<Handle>();
-  const clear = (handle: Handle | undefined) => {
+export function createSdkTimers(options: SdkTimersOptions = {}): SdkTimers {
+  const ticker = options.ticker === undefined ? processTicker : options.ticker;
+  const onError = options.onError ?? rethrow;
+  const live = new Set<SdkTimerHandle>();
+  const clear = (handle: SdkTimerHandle | undefined) => {
     if (handle === undefined) return;
     live.delete(handle);
-    clearTimeout(handle);
+    if (handle instanceof TickerSubscription) handle.cancel();
+    else clearTimeout(handle);
   };
   return {
     setTimeout(fn, ms, ...args) {
@@ -35,7 +71,9 @@ export function createSdkTimers(): SdkTimers {
       return handle;
     },
     setInterval(fn, ms, ...args) {
-      const handle = setInterval(fn, ms, ...args);
+      const handle = ticker
+        ? ticker.every(ms ?? 0, () => fn(...args), onError)
+        : setInterval(fn, ms, ...args);
       live.add(handle);
       return handle;
     },
@@ -43,8 +81,7 @@ export function createSdkTimers(): SdkTimers {
     clearInterval: clear,
     clearAll() {
       const count = live.size;
-      for (const handle of live) clearTimeout(handle);
-      live.clear();
+      for (const handle of [...live]) clear(handle);
       return count;
     },
   };

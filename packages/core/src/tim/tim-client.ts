@@ -33,6 +33,12 @@ export interface TimClientOptions {
   loginTimeoutMs?: number;
   /** Times the login timeout and the throttle waits; defaults to the system clock. */
   clock?: Clock;
+  /**
+   * Whether the SDK's 1 s intervals ride the one clock every client in the process shares
+   * (default `true`: one timer wake-up a second however many clients run). `false` gives this
+   * client's SDK its own Node intervals, as before the shared clock.
+   */
+  sharedTimers?: boolean;
 }
 
 /**
@@ -125,6 +131,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   readonly #sdkLogLevel: number;
   readonly #loginTimeoutMs: number;
   readonly #clock: Clock;
+  readonly #sharedTimers: boolean;
   #state: TimClientState = 'idle';
   #userId: string | undefined;
   #userSig: string | undefined;
@@ -165,6 +172,7 @@ export class TimClient extends EventEmitter<TimClientEvents> {
     this.#sdkLogLevel = options.sdkLogLevel ?? 4;
     this.#loginTimeoutMs = options.loginTimeoutMs ?? 30_000;
     this.#clock = options.clock ?? systemClock;
+    this.#sharedTimers = options.sharedTimers ?? true;
   }
 
   /** Where the client is; see {@link TimClientState}. */
@@ -418,7 +426,14 @@ export class TimClient extends EventEmitter<TimClientEvents> {
   #createSdkInstance(): SdkInstance {
     if (!this.#sdk) {
       const SdkPromiseClass = createSdkPromiseClass(this.#logger);
-      this.#sdkTimers = createSdkTimers();
+      this.#sdkTimers = createSdkTimers({
+        ...(this.#sharedTimers ? {} : { ticker: null }),
+        onError: (error) =>
+          this.#logger.warn(
+            { err: describeSdkError(error) },
+            'A TIM SDK timer callback threw; ignored (the other timers still run)',
+          ),
+      });
       this.#sdk = instantiateSdk(
         createSdkEnvironment({
           logger: this.#logger.child({ source: 'tim-js-sdk' }),
