@@ -102,7 +102,12 @@ describe('the plugin in a real OpenClaw gateway', () => {
   // The steps build on each other: after a failure the rest fail at once, not by timing out.
   let failed: string | undefined;
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') failed ??= ctx.task.name;
+    if (ctx.task.result?.state !== 'fail') return;
+    if (!failed) {
+      // What the gateway said last, so a failure in CI can be read without a rerun.
+      console.error(`the gateway's last lines:\n${logs.slice(-60).join('\n')}`);
+    }
+    failed ??= ctx.task.name;
   });
   beforeEach(() => {
     if (failed) throw new Error(`not run: '${failed}' failed`);
@@ -146,7 +151,7 @@ describe('the plugin in a real OpenClaw gateway', () => {
     const [reply] = await eventually(() => botInLobby().length > 0 && botInLobby());
     expect(textOf(reply as EmulatorMessage)).toBe('@Alice model reply: @bot hello there');
     expect(reply?.cloudCustomData).toContain('messageReply');
-  }, 60_000);
+  }, 120_000);
 
   it('runs a clawlink tool the model calls and hands its result back to the model', async () => {
     const before = botInLobby().length;
@@ -166,7 +171,7 @@ describe('the plugin in a real OpenClaw gateway', () => {
       .filter((message) => message.role === 'tool')
       .map((message) => contentText(message.content));
     expect(toolResults.some((text) => text.includes(lobby))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('delivers `openclaw message send` through the running gateway, with no second login', async () => {
     const logins = emulator.loginCount('bot');
@@ -185,7 +190,7 @@ describe('the plugin in a real OpenClaw gateway', () => {
       botInLobby().some((m) => textOf(m) === 'a notice from the command line'),
     );
     expect(emulator.loginCount('bot')).toBe(logins);
-  }, 60_000);
+  }, 120_000);
 
   it('does not answer again after a restart, and answers what is new', async () => {
     const answered = botInLobby().length;
@@ -215,5 +220,5 @@ describe('the plugin in a real OpenClaw gateway', () => {
       '@Alice model reply: @bot back again?',
     ]);
     expect(asked().slice(askedBefore)).toEqual(['@bot back again?']);
-  }, 60_000);
+  }, 120_000);
 });
