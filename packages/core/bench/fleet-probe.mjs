@@ -1,16 +1,22 @@
 // One measurement in a fresh process: N accounts started at once, of one kind.
 //   node --expose-gc bench/fleet-probe.mjs <mode> <count> <wsUrl>
-// Modes: client (N bare TimClients, every login at once: the baseline), registry-unbounded
-// (an AccountRegistry logging in all N at once, a state file each: startAll before the login
-// pool), registry (the default login pool, a state file each), registry-shared (the default
-// pool, one shared state file).
-// Prints one JSON line: {mode, count, readyMs, firstReadyMs, maxStallMs, notReady,
-// rssPerAccountMb, heapPerAccountMb, fdsPerAccount}.
+// Modes: client (N bare TimClients, every login at once: the baseline), client-pooled (N bare
+// TimClients logged in as startAll() logs in accounts: at most 32 at once, each login begun on
+// a turn of the event loop of its own; the accounts ready early keep working, e.g. their SDK
+// timers, while the rest log in), registry-unbounded
+// (an AccountRegistry with maxConcurrentLogins N, a state file each: no bound on the logins in
+// flight, each start still on a turn of its own), registry (the default login pool, a state
+// file each), registry-shared (the default pool, one shared state file). The state files are
+// new (a first start of the fleet).
+// Prints one JSON line: {mode, count, readyMs, firstReadyMs, maxStallMs, cpuMs, notReady,
+// rssPerAccountMb, heapPerAccountMb, fdsPerAccount}. readyMs and the stall include adding the
+// N accounts (or creating the N clients); cpuMs is the process's CPU (user + system, all
+// threads) over readyMs.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createAccountRegistry } from '@clawlink/core';
+import { createAccountRegistry, DEFAULT_MAX_CONCURRENT_LOGINS } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
 import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
@@ -42,8 +48,28 @@ let firstReadyMs;
 let stop;
 let notReady = 0;
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 stall.enable();
-if (mode === 'client') {
+if (mode === 'client-pooled') {
+  const clients = userIds.map(() => createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl }));
+  let next = 0;
+  let turns = Promise.resolve();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      turns = turns.then(() => new Promise((resolve) => setImmediate(resolve)));
+      await turns;
+      try {
+        await clients[i].login({ userId: userIds[i], userSig: sig(userIds[i]) });
+        firstReadyMs ??= performance.now() - started;
+      } catch {
+        notReady += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DEFAULT_MAX_CONCURRENT_LOGINS, count) }, worker));
+  stop = () => Promise.all(clients.map((client) => client.destroy()));
+} else if (mode === 'client') {
   const clients = userIds.map(() => createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl }));
   const results = await Promise.allSettled(
     clients.map((client, i) =>
@@ -75,6 +101,7 @@ if (mode === 'client') {
   stop = () => registry.close();
 }
 const readyMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 stall.disable();
 const after = await snapshot();
 const perAccount = (value) => Math.round((value / count) * 100) / 100;
@@ -86,6 +113,7 @@ console.log(
     readyMs: Math.round(readyMs),
     firstReadyMs: Math.round(firstReadyMs ?? Number.NaN),
     maxStallMs: Math.round(stall.max / 1e6),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     notReady,
     rssPerAccountMb: mb(after.rss - before.rss),
     heapPerAccountMb: mb(after.heapUsed - before.heapUsed),

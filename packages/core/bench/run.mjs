@@ -107,7 +107,13 @@ const fleetOf = (mode) => {
   return JSON.parse(line);
 };
 const fleets = {};
-for (const mode of ['client', 'registry-unbounded', 'registry', 'registry-shared']) {
+for (const mode of [
+  'client',
+  'client-pooled',
+  'registry-unbounded',
+  'registry',
+  'registry-shared',
+]) {
   fleets[mode] = fleetOf(mode);
   process.stderr.write(`[bench] fleet ${JSON.stringify(fleets[mode])}\n`);
 }
@@ -172,7 +178,8 @@ console.log(
   `  ${''.padEnd(34)}${'all ready'.padStart(10)} ${'ratio'.padStart(5)}${'first'.padStart(10)}${'stall'.padStart(9)}${'RSS/acct'.padStart(9)} ${'ratio'.padStart(5)}${'fds'.padStart(6)}`,
 );
 fleetRow('TimClient x N, all at once (base)', fleets.client);
-fleetRow('registry, all at once (before)', fleets['registry-unbounded']);
+fleetRow('TimClient x N, as the login pool', fleets['client-pooled']);
+fleetRow('registry, no bound on logins', fleets['registry-unbounded']);
 fleetRow('registry, login pool (default)', fleets.registry);
 fleetRow('registry, pool + sharedStateFile', fleets['registry-shared']);
 console.log('');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, startEmulator } from '@clawlink/emulator';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { createMemoryStateStore } from '../state/memory-state-store.js';
+import { stateFileName } from '../state/state-file.js';
 import { createAccountRegistry, type StartProgress } from './account-registry.js';
 import type { InboundMessage } from './account-runtime.js';
 
@@ -164,6 +165,39 @@ describe('AccountRegistry', () => {
     } catch (error) {
       expect(ClawlinkError.isInstance(error) && error.message).toContain('dup_one');
     }
+  });
+
+  it("opens a new account's own file at its first write, and still refuses a damaged one before it logs in", async () => {
+    const damaged = join(stateDir, stateFileName('late_damaged'));
+    const bytes = Buffer.concat([
+      Buffer.from('SQLite format 3\0', 'latin1'),
+      Buffer.alloc(8192, 0xab),
+    ]);
+    writeFileSync(damaged, bytes, { mode: 0o600 });
+    const registry = createAccountRegistry();
+    const fresh = registry.add(accountConfig('late_fresh'));
+    const refused = registry.add(accountConfig('late_damaged'));
+    await expect(registry.startAll()).rejects.toMatchObject({
+      name: 'StateStoreError',
+      message: expect.stringMatching(/damaged/),
+    });
+    // The damaged account never logged in, so it took no message; its file is as it was.
+    expect(refused.status().state).toBe('stopped');
+    expect(emulator.onlineUsers()).not.toContain('late_damaged');
+    expect(readFileSync(damaged).equals(bytes)).toBe(true);
+
+    // The new account is ready with its file created (0600) and still empty...
+    expect(fresh.status().state).toBe('connected');
+    const file = fresh.store.file as string;
+    expect([statSync(file).size, statSync(file).mode & 0o777]).toEqual([0, 0o600]);
+    // ...until its first message is recorded in it.
+    emulator.createUser('late_boss');
+    const heard = new Promise<InboundMessage>((resolve) => registry.once('message', resolve));
+    emulator.postC2CMessage({ from: 'late_boss', to: 'late_fresh', content: { text: 'hi' } });
+    const message = await heard;
+    expect(fresh.store.getLedgerEntry(message.id)?.status).toBe('seen');
+    expect(statSync(file).size).toBeGreaterThan(0);
+    await registry.close();
   });
 
   it('removes an account: stopped and forgotten', async () => {

@@ -33,7 +33,8 @@ export interface AccountRegistryOptions {
    * How many accounts {@link AccountRegistry.startAll} logs in at once (a positive integer;
    * default {@link DEFAULT_MAX_CONCURRENT_LOGINS}, 32). Starting thousands at once stalls the
    * event loop and makes every login wait for all the others, so none is ready until nearly
-   * all are; with a bound the first accounts are ready at once and the rest follow.
+   * all are; with a bound the first accounts are ready at once and the rest follow. Whatever
+   * the bound, each account's start begins on a turn of the event loop of its own.
    */
   maxConcurrentLogins?: number;
 }
@@ -163,7 +164,9 @@ export class AccountRegistry extends EventEmitter<AccountRegistryEvents> {
 
   /**
    * Starts every account, at most `maxConcurrentLogins` logging in at once, in the order
-   * added; emits `startProgress` after each start settles. Resolves when each is connected or
+   * added, each start on a turn of the event loop of its own (so the logins in flight and
+   * everything else the process does run between two starts, never behind a burst of them);
+   * emits `startProgress` after each start settles. Resolves when each is connected or
    * half-alive (see its status).
    * @throws the first error of an account whose start threw (e.g. a `StateStoreError` when
    *   its state file cannot be opened), once every other start has settled; those keep running.

@@ -254,7 +254,13 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
     try {
       this.#store =
         this.#options.store ??
-        openSqliteStateStore({ accountId: this.accountId, stateDir: this.config.stateDir });
+        // A new account's file gets its database at its first write (an existing file is
+        // opened, or refused when damaged, now): starting thousands of new accounts stays cheap.
+        openSqliteStateStore({
+          accountId: this.accountId,
+          stateDir: this.config.stateDir,
+          openAtFirstWrite: true,
+        });
     } catch (error) {
       this.#started = false;
       throw error;

@@ -29,3 +29,12 @@ defineStateStoreConformance(
     }),
   { persistent: true },
 );
+
+// A new file opened at its first write (as an account runtime opens its own file): the same
+// behaviour, before and after that write.
+defineStateStoreConformance(
+  'openSqliteStateStore({ openAtFirstWrite: true })',
+  ({ now, name }) =>
+    openSqliteStateStore({ accountId: `late-${name}`, stateDir: dir, now, openAtFirstWrite: true }),
+  { persistent: true },
+);

@@ -508,4 +508,97 @@ describe('openSqliteStateStore', () => {
     expect(error.file).toBe(store.file);
     expect(error.message).toMatch(/closed/);
   });
+
+  describe('openAtFirstWrite', () => {
+    const openLate = (accountId = 'bot') => {
+      const store = openSqliteStateStore({ accountId, stateDir, openAtFirstWrite: true });
+      opened.push(store);
+      return store;
+    };
+    const sideFiles = (file: string) =>
+      readdirSync(path.dirname(file)).filter((f) => f.startsWith(`${path.basename(file)}-`));
+
+    it('creates a new file 0600 and leaves it empty, answering as an empty store, until the first write', () => {
+      const store = openLate('bot');
+      const file = store.file!;
+      expect(mode(stateDir)).toBe(0o700);
+      expect(mode(file)).toBe(0o600);
+      // What an account's start reads, and the writes that change nothing in an empty store.
+      expect(store.listPendingRequests({ direction: 'outbound' })).toEqual([]);
+      expect(store.takeExpiredRequests(Number.MAX_SAFE_INTEGER)).toEqual([]);
+      expect(store.getLastOnline()).toBeUndefined();
+      expect(store.getWatermark('group:g')).toBeUndefined();
+      expect(store.listWatermarks()).toEqual([]);
+      expect(store.listUnhandled()).toEqual([]);
+      expect(store.getLedgerEntry('m')).toBeUndefined();
+      expect(store.markHandled('m')).toBe(false);
+      expect(store.markFailed('m', 'no')).toBe(false);
+      expect(store.settlePendingRequest('r', { status: 'ok', settledAt: 1 })).toBe(false);
+      expect(store.pruneLedger({ olderThanMs: 0 })).toBe(0);
+      expect(store.listChannels()).toEqual([]);
+      store.flush();
+      expect(statSync(file).size).toBe(0);
+      expect(sideFiles(file)).toEqual([]);
+
+      expect(store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('new');
+      store.flush();
+      expect(store.getLedgerEntry('m')?.status).toBe('seen');
+      for (const side of ['-wal', '-shm']) expect(mode(`${file}${side}`)).toBe(0o600);
+      store.close();
+      expect(
+        openLate('bot')
+          .listUnhandled()
+          .map((e) => e.messageId),
+      ).toEqual(['m']);
+    });
+
+    it('still refuses a damaged file at open, before anything can be recorded in it', () => {
+      mkdirSync(stateDir, { recursive: true });
+      const file = path.join(stateDir, stateFileName('bot'));
+      const bytes = Buffer.concat([
+        Buffer.from('SQLite format 3\0', 'latin1'),
+        Buffer.alloc(8192, 0xab),
+      ]);
+      writeFileSync(file, bytes, { mode: 0o600 });
+      const error = openError(() => openLate('bot'));
+      expect(error.file).toBe(file);
+      expect(error.message).toMatch(/damaged/);
+      expect(readFileSync(file).equals(bytes)).toBe(true);
+    });
+
+    it('opens an existing file at once, as without the option', () => {
+      const first = open('bot');
+      first.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 });
+      first.close();
+      const again = openLate('bot');
+      expect(sideFiles(again.file!).sort()).toEqual(['bot.sqlite-shm', 'bot.sqlite-wal']);
+      expect(again.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('seen');
+    });
+
+    it('checks the file again at the first write: one something else wrote meanwhile is refused, untouched', () => {
+      const store = openLate('bot');
+      const file = store.file!;
+      const bytes = Buffer.from('not a database, written after the store was opened\n');
+      writeFileSync(file, bytes);
+      const error = openError(() =>
+        store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 }),
+      );
+      expect(error.file).toBe(file);
+      expect(error.message).toMatch(/not a SQLite database/);
+      expect(readFileSync(file).equals(bytes)).toBe(true);
+      // Put right, the next write opens it.
+      writeFileSync(file, '');
+      expect(store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('new');
+    });
+
+    it('refuses every call once closed, opened or not', () => {
+      const store = openLate('bot');
+      store.close();
+      expect(openError(() => store.listChannels()).message).toMatch(/closed/);
+      expect(
+        openError(() => store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).message,
+      ).toMatch(/closed/);
+      expect(statSync(store.file!).size).toBe(0);
+    });
+  });
 });

@@ -30,6 +30,7 @@ import {
 import { createSqliteStoreView } from './sqlite-store-view.js';
 import { defaultStateDir, stateFileName } from './state-file.js';
 import type { StateStore } from './state-store.js';
+import { createStoreOpenedAtFirstWrite } from './store-opened-at-first-write.js';
 import { createWriteBatch } from './write-batch.js';
 
 /** Options of {@link openSqliteStateStore}. */
@@ -54,6 +55,16 @@ export interface SqliteStateStoreOptions {
    * crash keeps.
    */
   batchWrites?: boolean;
+  /**
+   * Whether a new state file (missing, or empty) gets its database at the store's first write
+   * instead of now (default `false`). The file is still created (0600) and checked now, and
+   * an existing file is opened, and refused when damaged, now as always; what waits is only
+   * the work on a file that holds nothing yet (WAL mode, the schema, two more files and three
+   * descriptors), which a registry starting thousands of new accounts would otherwise do for
+   * all of them before the first is ready. Until the first write the store answers as the
+   * empty store it is.
+   */
+  openAtFirstWrite?: boolean;
 }
 
 /**
@@ -337,18 +348,17 @@ function tightenModes(file: string): void {
 }
 
 /**
- * Opens a state file of `layout` read-write (created 0600 when missing, refused untouched when
- * it is not a clawlink file of that layout), WAL, schema up to date. @internal
+ * Creates the file (0600) when missing and refuses it untouched when it is not a clawlink file
+ * of `layout` (see {@link inspect}); tightens the modes of a file readable by others. Returns
+ * whether the file is new (holds nothing yet).
  */
-export function openStateDatabase(
-  file: string,
-  layout: StateFileLayout,
-  busyTimeoutMs: number,
-): Database.Database {
+function checkStateFile(file: string, layout: StateFileLayout, busyTimeoutMs: number): boolean {
   try {
-    if (!prepareFile(file)) inspect(file, layout, busyTimeoutMs);
+    const fresh = prepareFile(file);
+    if (!fresh) inspect(file, layout, busyTimeoutMs);
     // Before the first read-write connection, so SQLite creates any WAL file 0600 too.
     tightenModes(file);
+    return fresh;
   } catch (error) {
     if (StateStoreError.isInstance(error)) throw error;
     if (isTooManyOpenFiles(error)) throw tooManyOpenFiles(file, error);
@@ -357,6 +367,27 @@ export function openStateDatabase(
       { file, cause: error },
     );
   }
+}
+
+/**
+ * Opens a state file of `layout` read-write (created 0600 when missing, refused untouched when
+ * it is not a clawlink file of that layout), WAL, schema up to date. @internal
+ */
+export function openStateDatabase(
+  file: string,
+  layout: StateFileLayout,
+  busyTimeoutMs: number,
+): Database.Database {
+  checkStateFile(file, layout, busyTimeoutMs);
+  return connectStateDatabase(file, layout, busyTimeoutMs);
+}
+
+/** Opens a checked state file ({@link checkStateFile}) read-write: WAL, schema up to date. */
+function connectStateDatabase(
+  file: string,
+  layout: StateFileLayout,
+  busyTimeoutMs: number,
+): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
@@ -416,7 +447,8 @@ export function openStateDatabase(
  * rather than change a mode you set), or when it or its directory cannot be written; when
  * the process is out of file descriptors (EMFILE/ENFILE), its message starts with
  * "too many open files: raise ulimit -n". A refused file is inspected read-only and never
- * modified, nor is its -wal.
+ * modified, nor is its -wal. With `openAtFirstWrite`, a new file gets its database at the
+ * first write (an error then is thrown by that write).
  */
 export function openSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
   const dir = path.resolve(options.stateDir ?? defaultStateDir());
@@ -429,11 +461,24 @@ export function openSqliteStateStore(options: SqliteStateStoreOptions): StateSto
     );
   }
   const file = path.join(dir, stateFileName(options.accountId));
-  const db = openStateDatabase(
-    file,
-    { kind: 'account', accountId: options.accountId },
-    options.busyTimeoutMs ?? 5000,
-  );
+  const layout: StateFileLayout = { kind: 'account', accountId: options.accountId };
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const openNow = () => storeOver(file, openStateDatabase(file, layout, busyTimeoutMs), options);
+  if (!options.openAtFirstWrite) return openNow();
+  // A new file is checked again when its first write opens it (another process may have
+  // written it meanwhile); an existing one is opened now, checked once.
+  if (checkStateFile(file, layout, busyTimeoutMs)) {
+    return createStoreOpenedAtFirstWrite(file, openNow);
+  }
+  return storeOver(file, connectStateDatabase(file, layout, busyTimeoutMs), options);
+}
+
+/** The store of one account's file over its open connection `db`. */
+function storeOver(
+  file: string,
+  db: Database.Database,
+  options: SqliteStateStoreOptions,
+): StateStore {
   const describe = (operation: string, error: unknown) => operationError(file, operation, error);
   const batch = createWriteBatch(db, { batched: options.batchWrites ?? true, describe });
   return createSqliteStoreView(db, {
