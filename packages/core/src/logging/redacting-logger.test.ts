@@ -1,6 +1,6 @@
 import { createUserSig } from '@clawlink/usersig';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 import { redactingLogger } from './redacting-logger.js';
 
 const USER_SIG = createUserSig({ sdkAppId: 1400000001, secretKey: 'r'.repeat(64), userId: 'bot' });
@@ -64,5 +64,35 @@ describe('redactingLogger', () => {
       },
       'login failed',
     ]);
+  });
+
+  it('makes a child of the inner logger only when the child logs, with its bindings as given', () => {
+    const calls: Call[] = [];
+    let children = 0;
+    const counting: Logger = {
+      ...recorder(calls),
+      child: (more) => {
+        children++;
+        return recorder(calls, [more]);
+      },
+    };
+    const logger = redactingLogger(counting);
+    for (let i = 0; i < 100; i++) logger.child({ messageId: `m${i}` });
+    expect(children).toBe(0);
+
+    const bindings: Record<string, unknown> = { messageId: 'm1', token: 't' };
+    const child = logger.child(bindings);
+    bindings.messageId = 'changed';
+    child.info('one');
+    child.warn({ n: 2 }, 'two');
+    expect(children).toBe(1);
+    expect(calls.map((c) => c.bindings)).toEqual([
+      [{ messageId: 'm1', token: '[redacted]' }],
+      [{ messageId: 'm1', token: '[redacted]' }],
+    ]);
+  });
+
+  it('returns the silent logger as it is: nothing it drops needs redacting', () => {
+    expect(redactingLogger(silentLogger)).toBe(silentLogger);
   });
 });

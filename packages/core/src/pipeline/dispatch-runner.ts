@@ -89,7 +89,7 @@ export function createDispatchRunner(options: DispatchRunnerOptions): DispatchRu
   const attempt = <T>(
     work: DispatchWork<T>,
     number: number,
-    stopSignal: AbortSignal,
+    stopSignals: readonly AbortSignal[],
   ): Promise<{ value: T } | { error: unknown; timedOut: boolean } | 'stopped'> => {
     const controller = new AbortController();
     return new Promise((resolve) => {
@@ -98,7 +98,7 @@ export function createDispatchRunner(options: DispatchRunnerOptions): DispatchRu
         if (settled) return;
         settled = true;
         clock.clearTimeout(timer);
-        stopSignal.removeEventListener('abort', onStop);
+        unwatch();
         resolve(result);
       };
       const onStop = () => {
@@ -113,7 +113,7 @@ export function createDispatchRunner(options: DispatchRunnerOptions): DispatchRu
         controller.abort(error);
         finish({ error, timedOut: true });
       }, options.timeoutMs);
-      stopSignal.addEventListener('abort', onStop, { once: true });
+      const unwatch = onAbort(stopSignals, onStop);
       Promise.resolve()
         .then(() => work(controller.signal, number))
         .then(
@@ -123,28 +123,32 @@ export function createDispatchRunner(options: DispatchRunnerOptions): DispatchRu
     });
   };
 
-  const delay = (ms: number, signal: AbortSignal): Promise<boolean> =>
+  const delay = (ms: number, stopSignals: readonly AbortSignal[]): Promise<boolean> =>
     new Promise((resolve) => {
-      const onStop = () => {
+      if (stopSignals.some((signal) => signal.aborted)) {
+        resolve(false);
+        return;
+      }
+      const unwatch = onAbort(stopSignals, () => {
         clock.clearTimeout(timer);
         resolve(false);
-      };
+      });
       const timer = clock.setTimeout(() => {
-        signal.removeEventListener('abort', onStop);
+        unwatch();
         resolve(true);
       }, ms);
-      signal.addEventListener('abort', onStop, { once: true });
     });
 
   return {
     async run<T>(work: DispatchWork<T>, runOptions: DispatchRunOptions = {}) {
-      const signal = runOptions.signal
-        ? AbortSignal.any([stopping.signal, runOptions.signal])
-        : stopping.signal;
+      // Watched side by side rather than through AbortSignal.any, which costs more per run.
+      const signals = runOptions.signal ? [stopping.signal, runOptions.signal] : [stopping.signal];
       const log = runOptions.context ? logger.child(runOptions.context) : logger;
       for (let number = 1; ; number++) {
-        if (signal.aborted) return { status: 'stopped', attempts: number - 1 };
-        const result = await attempt(work, number, signal);
+        if (signals.some((signal) => signal.aborted)) {
+          return { status: 'stopped', attempts: number - 1 };
+        }
+        const result = await attempt(work, number, signals);
         if (result === 'stopped') return { status: 'stopped', attempts: number };
         if ('value' in result) return { status: 'done', value: result.value, attempts: number };
         const message = summary(result.error);
@@ -165,13 +169,32 @@ export function createDispatchRunner(options: DispatchRunnerOptions): DispatchRu
         if (delayMs === undefined) {
           return { status: 'failed', reason, message, cause: result.error, attempts: number };
         }
-        if (!(await delay(delayMs, signal))) return { status: 'stopped', attempts: number };
+        if (!(await delay(delayMs, signals))) return { status: 'stopped', attempts: number };
       }
     },
     stop() {
       if (!stopping.signal.aborted) stopping.abort(stoppedError());
     },
   };
+}
+
+/**
+ * Calls `listener` once, when the first of `signals` aborts (never at once: the caller checks
+ * `aborted` first); returns what stops watching.
+ */
+function onAbort(signals: readonly AbortSignal[], listener: () => void): () => void {
+  let fired = false;
+  const once = () => {
+    if (fired) return;
+    fired = true;
+    unwatch();
+    listener();
+  };
+  const unwatch = () => {
+    for (const signal of signals) signal.removeEventListener('abort', once);
+  };
+  for (const signal of signals) signal.addEventListener('abort', once);
+  return unwatch;
 }
 
 /** `Name: message` of what the host threw, on one line and at most 500 characters. */

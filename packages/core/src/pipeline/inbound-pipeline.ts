@@ -203,10 +203,9 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       return;
     }
     metrics.received();
-    const log = logger.child({
-      messageId: raw.id,
-      conversation: conversationKey(raw.conversation),
-    });
+    const conversationId = conversationKey(raw.conversation);
+    // Cheap while nothing is logged: the runtime's logger makes a child at its first line.
+    const log = logger.child({ messageId: raw.id, conversation: conversationId });
     const selfUserId = options.selfUserId();
     if (selfUserId === undefined) {
       // Not logged in yet: the message stays unrecorded, so catch-up delivers it after login.
@@ -230,7 +229,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       const message = normalised.message;
       const admission = store().recordSeen({
         messageId: message.id,
-        conversationId: conversationKey(message.conversation),
+        conversationId,
         time: message.time,
         ...(message.seq === undefined ? {} : { seq: message.seq }),
       });
@@ -286,11 +285,8 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     }
   };
 
-  const alreadyAnswered = async (
-    conversation: ConversationRef,
-    items: readonly QueuedMessage[],
-  ): Promise<Set<string>> => {
-    if (!items.some((item) => item.recheck)) return new Set();
+  /** Ids of the messages this agent's recent replies in `conversation` answered in full. */
+  const alreadyAnswered = async (conversation: ConversationRef): Promise<Set<string>> => {
     const self = options.selfUserId();
     const recent = await tim.history(conversation, { count: ANSWER_CHECK_HISTORY });
     return answeredInFull(recent.filter((m) => m.from === self).map((m) => m.cloudCustomData));
@@ -305,24 +301,30 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       messageIds: batch.items.map((item) => item.message.id),
     });
     let items = batch.items;
-    try {
-      const answered = await alreadyAnswered(batch.conversation, items);
-      const earlier = items.filter((item) => answered.has(item.message.id));
-      if (earlier.length > 0) {
-        log.info(
-          { answered: earlier.map((i) => i.message.id) },
-          'already answered before a restart; not answering again',
+    // Only messages found unhandled (a restart, catch-up) may have been answered already.
+    if (items.some((item) => item.recheck)) {
+      try {
+        const answered = await alreadyAnswered(batch.conversation);
+        const earlier = items.filter((item) => answered.has(item.message.id));
+        if (earlier.length > 0) {
+          log.info(
+            { answered: earlier.map((i) => i.message.id) },
+            'already answered before a restart; not answering again',
+          );
+          settle(
+            earlier.map((i) => i.message),
+            'handled',
+          );
+          items = items.filter((item) => !answered.has(item.message.id));
+        }
+      } catch (error) {
+        log.warn(
+          { err: summary(error) },
+          'could not check history for earlier answers; dispatching',
         );
-        settle(
-          earlier.map((i) => i.message),
-          'handled',
-        );
-        items = items.filter((item) => !answered.has(item.message.id));
       }
-    } catch (error) {
-      log.warn({ err: summary(error) }, 'could not check history for earlier answers; dispatching');
+      if (items.length === 0) return;
     }
-    if (items.length === 0) return;
     const messages = items.map((item) => item.message);
     const event = await buildEvent(batch.conversation, messages, batch.catchUp);
     const dispatch = options.dispatch;

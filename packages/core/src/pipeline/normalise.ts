@@ -1,6 +1,6 @@
 import type { ConversationRef } from '../conversation/conversation-ref.js';
 import type { TimMessage } from '../tim/tim-message.js';
-import { answeredIds, type QuotedMessage, readQuote } from './reply-format.js';
+import { type QuotedMessage, readInboundData } from './reply-format.js';
 
 /** Why {@link normalise} dropped a message (one debug log line and a metric each). */
 export type DropReason =
@@ -94,7 +94,7 @@ export function normalise(message: TimMessage, context: NormaliseContext): Norma
     return { drop: 'unsupported' };
   }
   if (!agentRequest && text.trim() === '') return { drop: 'empty' };
-  const quote = readQuote(message.cloudCustomData);
+  const { quote, answers } = readInboundData(message.cloudCustomData);
   return {
     message: {
       kind: agentRequest ? 'agent_request' : 'message',
@@ -110,7 +110,7 @@ export function normalise(message: TimMessage, context: NormaliseContext): Norma
       mentionsAll: message.atAll,
       ...(quote === undefined ? {} : { quote }),
       quotesSelf: quote !== undefined && isSelfQuote(quote, context),
-      answers: answeredIds(message.cloudCustomData),
+      answers,
       source: message,
     },
   };

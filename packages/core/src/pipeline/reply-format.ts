@@ -153,7 +153,12 @@ interface Marker {
 }
 
 function readMarker(cloudCustomData: string | undefined): Marker | undefined {
-  const marker = parseObject(cloudCustomData)?.[MARKER_KEY];
+  return markerOf(parseObject(cloudCustomData));
+}
+
+/** The clawlink marker in cloud custom data already parsed. */
+function markerOf(data: Record<string, unknown> | undefined): Marker | undefined {
+  const marker = data?.[MARKER_KEY];
   if (!isObject(marker) || marker.v !== MARKER_VERSION || !Array.isArray(marker.replyTo)) {
     return undefined;
   }
@@ -176,7 +181,10 @@ function readMarker(cloudCustomData: string | undefined): Marker | undefined {
  * data, a marker of an unknown version).
  */
 export function answeredIds(cloudCustomData: string | undefined): string[] {
-  const marker = readMarker(cloudCustomData);
+  return answersOf(markerOf(parseObject(cloudCustomData)));
+}
+
+function answersOf(marker: Marker | undefined): string[] {
   return marker === undefined || marker.partial ? [] : marker.replyTo;
 }
 
@@ -217,7 +225,25 @@ export function answeredInFull(cloudCustomData: readonly (string | undefined)[])
  * there is none or it is not usable (not JSON, no `messageID`, wrong types).
  */
 export function readQuote(cloudCustomData: string | undefined): QuotedMessage | undefined {
-  const reply = parseObject(cloudCustomData)?.[MESSAGE_REPLY_KEY];
+  return quoteOf(parseObject(cloudCustomData));
+}
+
+/**
+ * {@link readQuote} and {@link answeredIds} of one message's cloud custom data, parsed once
+ * (what the pipeline reads of every inbound message).
+ */
+export function readInboundData(cloudCustomData: string | undefined): {
+  quote?: QuotedMessage;
+  answers: string[];
+} {
+  if (cloudCustomData === undefined || cloudCustomData === '') return { answers: [] };
+  const data = parseObject(cloudCustomData);
+  const quote = quoteOf(data);
+  return { ...(quote === undefined ? {} : { quote }), answers: answersOf(markerOf(data)) };
+}
+
+function quoteOf(data: Record<string, unknown> | undefined): QuotedMessage | undefined {
+  const reply = data?.[MESSAGE_REPLY_KEY];
   if (!isObject(reply)) return undefined;
   const { messageID, messageSender, messageAbstract, messageRootID } = reply;
   if (typeof messageID !== 'string' || messageID === '') return undefined;
