@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
+import type { EmulatorMessage } from '@clawlink/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatch } from '../pipeline/inbound-event.js';
-import { type AccountRuntime, createAccountRuntime } from '../runtime/account-runtime.js';
+import type { AccountRuntime } from '../runtime/account-runtime.js';
+import { useEmulatorRuntimes } from '../runtime/test-support/emulator-runtime.js';
+import { createGates } from '../runtime/test-support/gates.js';
 import { createRecordingLogger, type RecordedLine } from '../testing/recording-logger.js';
 import { waitUntil } from '../tim/test-support.js';
 import { AgentRequestError } from './agent-request-error.js';
@@ -13,27 +12,18 @@ import { splitResult } from './result-parts.js';
 // Two account runtimes in one process, each with its own SQLite state store and a real
 // tim-js-sdk client logged into the emulator: envelopes travel as real C2C custom messages
 // through the runtime's pipeline.
-const SDK_APP_ID = 1400000061;
-const SECRET_KEY = 'agent-requests-secret';
 const REPORT = 'Zusammenfassung — 数据 😀 "ok"\n'.repeat(1200);
-let emulator: Emulator;
+/** The runtimes share one state dir and live for the whole file. */
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000061,
+  secretKey: 'agent-requests-secret',
+  name: 'agent-requests',
+  cleanup: 'all',
+});
 let stateDir: string;
-const runtimes: AccountRuntime[] = [];
 
 /** Gates a `wait:<name>` task holds on until the test opens them. */
-const gates = new Map<string, { open(): void; opened: Promise<void> }>();
-function gate(name: string): { open(): void; opened: Promise<void> } {
-  let entry = gates.get(name);
-  if (!entry) {
-    let open = () => {};
-    const opened = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    entry = { open, opened };
-    gates.set(name, entry);
-  }
-  return entry;
-}
+const { gate, openAll, blockingTask } = createGates();
 
 /** Request ids the worker's dispatch was called with, in order; and those whose signal aborted. */
 const dispatched: string[] = [];
@@ -58,43 +48,26 @@ const workerDispatch: Dispatch = async (event, { signal }) => {
       yield 'pieces';
     })();
   }
-  if (task === 'throw') throw new Error('the deploy script exited with code 3');
-  if (task === 'hang') {
-    return new Promise<string>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-  }
-  if (task.startsWith('wait:')) {
-    const name = task.slice(5);
-    await gate(name).opened;
-    return name.startsWith('report') ? REPORT : `${name} done`;
-  }
-  throw new Error(`unknown test task ${task}`);
+  const name = await blockingTask(task, signal);
+  return name.startsWith('report') ? REPORT : `${name} done`;
 };
 
-async function startAgent(
-  userId: string,
-  options: {
-    allowFrom?: string[];
-    dispatch?: Dispatch;
-    lines?: RecordedLine[];
-    config?: Record<string, unknown>;
-  } = {},
-): Promise<AccountRuntime> {
-  if (!emulator.getUser(userId)) emulator.createUser(userId);
-  const runtime = createAccountRuntime({
-    config: {
-      accountId: userId,
-      server: emulator.wsUrl,
-      stateDir,
-      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-      agentRequests: { allowFrom: options.allowFrom ?? [] },
-      ...options.config,
-    },
-    dispatch: options.dispatch ?? (() => undefined),
-    logger: createRecordingLogger(options.lines),
-  });
-  runtimes.push(runtime);
+/** How `startAgent` starts an account. */
+interface StartOptions {
+  allowFrom?: string[];
+  dispatch?: Dispatch;
+  lines?: RecordedLine[];
+  config?: Record<string, unknown>;
+}
+
+async function startAgent(userId: string, options: StartOptions = {}): Promise<AccountRuntime> {
+  if (!env.emulator.getUser(userId)) env.emulator.createUser(userId);
+  const runtime = env.agentRuntime(
+    userId,
+    options.dispatch ?? (() => undefined),
+    { stateDir, agentRequests: { allowFrom: options.allowFrom ?? [] }, ...options.config },
+    { logger: createRecordingLogger(options.lines) },
+  );
   await runtime.start();
   expect(runtime.status().state).toBe('connected');
   return runtime;
@@ -102,7 +75,7 @@ async function startAgent(
 
 /** The C2C messages from `from` to `to` whose envelope has request id `id`. */
 function envelopes(from: string, to: string, id: string): EmulatorMessage[] {
-  return emulator.c2cHistory(from, to, 1000).filter((message) => {
+  return env.emulator.c2cHistory(from, to, 1000).filter((message) => {
     if (message.from !== from || !('custom' in message.content)) return false;
     try {
       return (JSON.parse(message.content.custom.data) as { id?: unknown }).id === id;
@@ -123,7 +96,7 @@ function body(message: EmulatorMessage | undefined): Record<string, unknown> {
 
 /** Sends `from` -> `to` a custom message through the emulator's admin API (as a raw client would). */
 function post(from: string, to: string, data: string, description = 'test envelope'): void {
-  emulator.postC2CMessage({ from, to, content: { custom: { data, description } } });
+  env.emulator.postC2CMessage({ from, to, content: { custom: { data, description } } });
 }
 
 /** The id of `runtime`'s one pending request. */
@@ -131,6 +104,32 @@ function pendingId(runtime: AccountRuntime): string {
   const [request, ...more] = runtime.agents.pending();
   if (!request || more.length > 0) throw new Error('expected exactly one pending request');
   return request.id;
+}
+
+/**
+ * Starts `userId`, which asks the worker for `wait:<gateName>` and stops once the worker runs
+ * it; `stopped` is what the request then settled with.
+ */
+async function askThenStop(userId: string, gateName: string, options: StartOptions = {}) {
+  const asker = await startAgent(userId, options);
+  const asked = asker.agents.request('worker', `wait:${gateName}`, { timeoutMs: 60_000 });
+  const stopped = asked.catch((error: unknown) => error);
+  await waitUntil(() => asker.agents.pending().length === 1, 10_000, 'the request pending');
+  const id = pendingId(asker);
+  await waitUntil(() => dispatched.includes(id), 10_000, 'the dispatch');
+  await asker.stop();
+  return { id, stopped };
+}
+
+/** Starts `userId` again; resolves once it recorded the result of its request `id`. */
+async function restartedWithResult(userId: string, id: string, options: StartOptions = {}) {
+  const restarted = await startAgent(userId, options);
+  await waitUntil(
+    () => restarted.agents.result(id)?.status === 'ok',
+    15_000,
+    'the late result recorded',
+  );
+  return restarted;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AgentRequestError> {
@@ -148,8 +147,7 @@ let worker: AccountRuntime;
 const workerLines: RecordedLine[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-agent-requests-'));
+  stateDir = env.stateDir();
   planner = await startAgent('planner');
   worker = await startAgent('worker', {
     allowFrom: ['planner', 'asker', 'big-asker', 'impatient', 'prober'],
@@ -160,11 +158,8 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  for (const gateEntry of gates.values()) gateEntry.open();
-  await Promise.all(runtimes.map((runtime) => runtime.stop()));
-  await emulator?.close();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+afterAll(() => {
+  openAll();
 });
 
 describe('agent requests between two runtimes on the emulator', () => {
@@ -292,24 +287,13 @@ describe('agent requests between two runtimes on the emulator', () => {
   });
 
   it('records a result that arrives while the asker is down, once it is back', async () => {
-    const asker = await startAgent('asker');
-    const asked = asker.agents.request('worker', 'wait:restart', { timeoutMs: 60_000 });
-    const stopped = asked.catch((error: unknown) => error);
-    await waitUntil(() => asker.agents.pending().length === 1, 10_000, 'the request pending');
-    const id = pendingId(asker);
-    await waitUntil(() => dispatched.includes(id), 10_000, 'the dispatch');
-    await asker.stop();
+    const { id, stopped } = await askThenStop('asker', 'restart');
     expect(await stopped).toMatchObject({ code: 'STOPPED' });
 
     gate('restart').open();
     await waitUntil(() => envelopes('worker', 'asker', id).length === 1, 10_000, 'the answer sent');
 
-    const restarted = await startAgent('asker');
-    await waitUntil(
-      () => restarted.agents.result(id)?.status === 'ok',
-      15_000,
-      'the late result recorded',
-    );
+    const restarted = await restartedWithResult('asker', id);
     expect(restarted.agents.result(id)).toMatchObject({
       direction: 'outbound',
       peer: 'worker',
@@ -321,13 +305,7 @@ describe('agent requests between two runtimes on the emulator', () => {
   it('records a 40 KB result that arrived in parts while the asker was down', async () => {
     // Catch-up brings back the newest 2 messages only: fewer than the result's parts.
     const options = { config: { catchUp: { maxMessages: 2 } } };
-    const asker = await startAgent('big-asker', options);
-    const asked = asker.agents.request('worker', 'wait:report-down', { timeoutMs: 60_000 });
-    const stopped = asked.catch((error: unknown) => error);
-    await waitUntil(() => asker.agents.pending().length === 1, 10_000, 'the request pending');
-    const id = pendingId(asker);
-    await waitUntil(() => dispatched.includes(id), 10_000, 'the dispatch');
-    await asker.stop();
+    const { id, stopped } = await askThenStop('big-asker', 'report-down', options);
     await stopped;
 
     gate('report-down').open();
@@ -339,18 +317,13 @@ describe('agent requests between two runtimes on the emulator', () => {
       'every part sent',
     );
 
-    const restarted = await startAgent('big-asker', options);
-    await waitUntil(
-      () => restarted.agents.result(id)?.status === 'ok',
-      15_000,
-      'the late result recorded',
-    );
+    const restarted = await restartedWithResult('big-asker', id, options);
     expect(restarted.agents.result(id)).toMatchObject({ result: REPORT });
   });
 
   it('answers malformed envelopes and other versions with a clear error, never a crash', async () => {
-    emulator.createUser('prober');
-    emulator.createUser('stranger');
+    env.emulator.createUser('prober');
+    env.emulator.createUser('stranger');
     const deadline = Date.now() + 60_000;
     const answerTo = async (from: string, id: string): Promise<Record<string, unknown>> => {
       await waitUntil(() => envelopes('worker', from, id).length > 0, 10_000, `answer to ${id}`);

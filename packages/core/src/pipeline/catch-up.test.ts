@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationRef } from '../conversation/conversation-ref.js';
 import { createMemoryStateStore } from '../state/memory-state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import type { TimMessage } from '../tim/tim-message.js';
 import { type CatchUpSource, catchUp } from './catch-up.js';
@@ -47,6 +48,20 @@ function groupSource(seqs: number[]) {
 
 const config = (catchUp: object = {}) => parsePipelineConfig({ catchUp }).catchUp;
 
+/** Runs catch-up from `source` into `store` with config `options`; returns what it delivered. */
+async function run(source: CatchUpSource, store: StateStore, options: object = {}) {
+  const delivered: TimMessage[] = [];
+  const report = await catchUp({
+    source,
+    store,
+    config: config(options),
+    now: NOW,
+    logger: createRecordingLogger(),
+    deliver: (message) => delivered.push(message),
+  });
+  return { report, delivered };
+}
+
 describe('catchUp', () => {
   it('pages a group by sequence, past short pages (recalled messages), down to the watermark', async () => {
     const store = createMemoryStateStore();
@@ -55,15 +70,7 @@ describe('catchUp', () => {
     // 250 messages after the watermark, with seqs 100-109 recalled (left out of history).
     const seqs = Array.from({ length: 255 }, (_, i) => i + 1).filter((s) => s < 100 || s > 109);
     const { source, requests } = groupSource(seqs);
-    const delivered: TimMessage[] = [];
-    const report = await catchUp({
-      source,
-      store,
-      config: config({ maxMessages: 1000 }),
-      now: NOW,
-      logger: createRecordingLogger(),
-      deliver: (message) => delivered.push(message),
-    });
+    const { report, delivered } = await run(source, store, { maxMessages: 1000 });
     expect(delivered.map((m) => m.seq)).toEqual(seqs.filter((s) => s > 5));
     expect(requests.map((r) => r.before)).toEqual([undefined, 156, 56]);
     expect(report).toEqual({ conversations: 1, delivered: 240, skipped: 0, failed: 0 });
@@ -77,16 +84,7 @@ describe('catchUp', () => {
       },
       history: async () => [],
     };
-    await expect(
-      catchUp({
-        source: failing,
-        store,
-        config: config(),
-        now: NOW,
-        logger: createRecordingLogger(),
-        deliver: () => {},
-      }),
-    ).rejects.toThrow('the connection dropped');
+    await expect(run(failing, store)).rejects.toThrow('the connection dropped');
     expect(store.getLastOnline()).toBe(NOW);
   });
 
@@ -102,15 +100,7 @@ describe('catchUp', () => {
         return Array.from({ length: options.count }, (_, i) => groupMessage(200 + i));
       },
     };
-    const delivered: TimMessage[] = [];
-    const report = await catchUp({
-      source,
-      store,
-      config: config({ maxMessages: 1000 }),
-      now: NOW,
-      logger: createRecordingLogger(),
-      deliver: (message) => delivered.push(message),
-    });
+    const { report, delivered } = await run(source, store, { maxMessages: 1000 });
     expect(delivered).toEqual([]);
     expect(report.failed).toBe(1);
   });

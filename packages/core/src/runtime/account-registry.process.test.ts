@@ -1,25 +1,25 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import { type Emulator, startEmulator } from '@clawlink/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TOO_MANY_OPEN_FILES } from '../errors/too-many-open-files.js';
+import { childLines } from './test-support/child-lines.js';
+import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 const SDK_APP_ID = 1400000210;
 const SECRET_KEY = 'registry-emfile-secret';
 
-let emulator: Emulator;
+// The emulator runs in this process: its sockets do not count against the child's small limit.
+const env = useEmulatorRuntimes({
+  sdkAppId: SDK_APP_ID,
+  secretKey: SECRET_KEY,
+  name: 'emfile',
+  cleanup: 'all',
+});
 let root: string;
 
-beforeAll(async () => {
-  // In this process: its sockets do not count against the child's small limit.
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  root = mkdtempSync(path.join(tmpdir(), 'clawlink-emfile-'));
-});
-afterAll(async () => {
-  await emulator.close();
-  rmSync(root, { recursive: true, force: true });
+beforeAll(() => {
+  root = env.stateDir();
 });
 
 // Starts accounts one after another until one does not connect, and prints what it was told:
@@ -35,7 +35,7 @@ const childScript = (mode: 'own' | 'shared', stateDir: string) => `
     const userId = 'emfile_${mode}_' + i;
     const runtime = registry.add({
       accountId: userId,
-      server: ${JSON.stringify(emulator.wsUrl)},
+      server: ${JSON.stringify(env.emulator.wsUrl)},
       stateDir: ${JSON.stringify(stateDir)},
       credentials: { kind: 'secretKey', sdkAppId: ${SDK_APP_ID}, userId, secretKey: ${JSON.stringify(SECRET_KEY)} },
     });
@@ -62,21 +62,16 @@ function startUntilFailure(mode: 'own' | 'shared'): Promise<{
   const child = spawn('bash', ['-c', command, childScript(mode, stateDir)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const stdout = childLines(child.stdout);
+  const stderr = childLines(child.stderr);
   return new Promise((resolve, reject) => {
     child.on('exit', () => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
       try {
-        resolve(JSON.parse(last));
+        resolve(JSON.parse(stdout.at(-1) ?? ''));
       } catch {
-        reject(new Error(`the child printed no outcome:\n${stdout}\n${stderr}`));
+        reject(
+          new Error(`the child printed no outcome:\n${stdout.join('\n')}\n${stderr.join('\n')}`),
+        );
       }
     });
   });

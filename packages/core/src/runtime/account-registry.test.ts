@@ -1,39 +1,28 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Emulator, startEmulator } from '@clawlink/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { createMemoryStateStore } from '../state/memory-state-store.js';
 import { stateFileName } from '../state/state-file.js';
 import { createAccountRegistry, type StartProgress } from './account-registry.js';
 import type { InboundMessage } from './account-runtime.js';
+import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
-const SDK_APP_ID = 1400000200;
-const SECRET_KEY = 'registry-test-secret';
-
-let emulator: Emulator;
+/** The accounts share one state dir for the whole file. */
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000200,
+  secretKey: 'registry-test-secret',
+  name: 'registry',
+  cleanup: 'all',
+});
 let stateDir: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-registry-'));
+beforeAll(() => {
+  stateDir = env.stateDir();
 });
 
-afterAll(async () => {
-  await emulator.close();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-function accountConfig(userId: string) {
-  return {
-    accountId: userId,
-    server: emulator.wsUrl,
-    stateDir,
-    credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-  };
-}
+const accountConfig = (userId: string) => env.accountConfig(userId, { stateDir });
 
 describe('AccountRegistry', () => {
   it('runs 50 accounts of one app in one process, each with its own session and state file', async () => {
@@ -43,11 +32,15 @@ describe('AccountRegistry', () => {
 
     await registry.startAll();
     expect(registry.statuses().map((s) => s.state)).toEqual(userIds.map(() => 'connected'));
-    expect(new Set(emulator.onlineUsers())).toEqual(new Set(userIds));
+    expect(new Set(env.emulator.onlineUsers())).toEqual(new Set(userIds));
     expect(new Set(registry.list().map((r) => r.store.file)).size).toBe(50);
 
-    emulator.createUser('fleet_admiral');
-    const group = emulator.createGroup({ name: 'fleet', owner: 'fleet_admiral', members: userIds });
+    env.emulator.createUser('fleet_admiral');
+    const group = env.emulator.createGroup({
+      name: 'fleet',
+      owner: 'fleet_admiral',
+      members: userIds,
+    });
     const heard = new Set<string>();
     const everyone = new Promise<void>((resolve) => {
       registry.on('message', (message: InboundMessage) => {
@@ -55,7 +48,7 @@ describe('AccountRegistry', () => {
         if (heard.size === userIds.length) resolve();
       });
     });
-    emulator.postGroupMessage({
+    env.emulator.postGroupMessage({
       groupId: group.groupId,
       from: 'fleet_admiral',
       content: { text: 'all hands' },
@@ -64,7 +57,7 @@ describe('AccountRegistry', () => {
 
     await registry.stopAll();
     expect(registry.statuses().every((s) => s.state === 'stopped')).toBe(true);
-    expect(emulator.onlineUsers().filter((u) => u.startsWith('fleet_'))).toEqual([]);
+    expect(env.emulator.onlineUsers().filter((u) => u.startsWith('fleet_'))).toEqual([]);
   });
 
   it('logs in at most maxConcurrentLogins accounts at once, in order, reporting progress, until all are ready', async () => {
@@ -75,7 +68,7 @@ describe('AccountRegistry', () => {
     const userIds = Array.from({ length: 12 }, (_, i) => `pool_${String(i).padStart(2, '0')}`);
     for (const userId of userIds) registry.add(accountConfig(userId));
     // Slow logins, so every login the pool lets through is still in flight when the next may go.
-    emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 150, times: 12 });
+    env.emulator.injectFault({ command: 'im_open_status.wslogin', delayMs: 150, times: 12 });
     const connecting = new Set<string>();
     const began: string[] = [];
     let most = 0;
@@ -124,7 +117,7 @@ describe('AccountRegistry', () => {
     expect(new Set(registry.list().map((r) => r.store.file))).toEqual(new Set([file]));
     expect(userIds.some((id) => existsSync(join(stateDir, `${id}.sqlite`)))).toBe(false);
 
-    emulator.createUser('shared_boss');
+    env.emulator.createUser('shared_boss');
     const heard = new Map<string, string>();
     const everyone = new Promise<void>((resolve) => {
       registry.on('message', (message: InboundMessage) => {
@@ -133,7 +126,7 @@ describe('AccountRegistry', () => {
       });
     });
     for (const userId of userIds) {
-      emulator.postC2CMessage({ from: 'shared_boss', to: userId, content: { text: 'hi' } });
+      env.emulator.postC2CMessage({ from: 'shared_boss', to: userId, content: { text: 'hi' } });
     }
     await everyone;
     for (const runtime of registry.list()) {
@@ -183,7 +176,7 @@ describe('AccountRegistry', () => {
     });
     // The damaged account never logged in, so it took no message; its file is as it was.
     expect(refused.status().state).toBe('stopped');
-    expect(emulator.onlineUsers()).not.toContain('late_damaged');
+    expect(env.emulator.onlineUsers()).not.toContain('late_damaged');
     expect(readFileSync(damaged).equals(bytes)).toBe(true);
 
     // The new account is ready with its file created (0600) and still empty...
@@ -191,9 +184,9 @@ describe('AccountRegistry', () => {
     const file = fresh.store.file as string;
     expect([statSync(file).size, statSync(file).mode & 0o777]).toEqual([0, 0o600]);
     // ...until its first message is recorded in it.
-    emulator.createUser('late_boss');
+    env.emulator.createUser('late_boss');
     const heard = new Promise<InboundMessage>((resolve) => registry.once('message', resolve));
-    emulator.postC2CMessage({ from: 'late_boss', to: 'late_fresh', content: { text: 'hi' } });
+    env.emulator.postC2CMessage({ from: 'late_boss', to: 'late_fresh', content: { text: 'hi' } });
     const message = await heard;
     expect(fresh.store.getLedgerEntry(message.id)?.status).toBe('seen');
     expect(statSync(file).size).toBeGreaterThan(0);

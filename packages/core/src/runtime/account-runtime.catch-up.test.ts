@@ -1,32 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Emulator, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dispatch } from '../pipeline/inbound-event.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import { waitUntil } from '../tim/test-support.js';
-import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
-const SDK_APP_ID = 1400000403;
-const SECRET_KEY = 'catch-up-test-secret';
-
-let emulator: Emulator;
-const stateDirs: string[] = [];
-const runtimes: AccountRuntime[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  emulator.createUser('alice', { nick: 'Alice' });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
-  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000403,
+  secretKey: 'catch-up-test-secret',
+  name: 'catch-up',
+  users: { alice: 'Alice' },
+  config: { debounce: { windowMs: 0 } },
 });
 
 /** A dispatch that answers nothing and records the text of every message, in dispatch order. */
@@ -38,53 +21,56 @@ function recordingDispatch() {
   return { dispatch, texts };
 }
 
-function agentRuntime(
-  userId: string,
-  stateDir: string,
-  dispatch: Dispatch,
-  catchUp: Record<string, unknown>,
-  logger = createRecordingLogger(),
-): AccountRuntime {
-  const runtime = createAccountRuntime({
-    config: {
-      accountId: userId,
-      server: emulator.wsUrl,
-      stateDir,
-      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-      debounce: { windowMs: 0 },
-      catchUp,
-    },
-    logger,
-    dispatch,
-  });
-  runtimes.push(runtime);
-  return runtime;
-}
-
 /**
- * Starts `agent` once (the first start is catch-up's baseline), stops it, posts `count`
- * mentions into a fresh group meanwhile, and returns what a second start must catch up.
+ * Starts `agent` once on a fresh state dir (the first start is catch-up's baseline), stops it,
+ * and runs `miss` meanwhile; returns the state dir and what `miss` returned.
  */
-async function missWhileStopped(agent: string, count: number) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-catch-up-'));
-  stateDirs.push(stateDir);
-  const groupId = `cu-${agent}`;
-  emulator.createUser(agent);
-  emulator.createGroup({ groupId, name: groupId, owner: 'alice', members: ['alice', agent] });
-  const first = agentRuntime(agent, stateDir, recordingDispatch().dispatch, {});
+async function missWhileStopped<T>(agent: string, miss: () => T) {
+  const stateDir = env.stateDir();
+  const first = env.agentRuntime(agent, recordingDispatch().dispatch, { stateDir, catchUp: {} });
   await first.start();
   await first.stop();
-  const tokens: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const token = `m${i}`;
-    emulator.postGroupMessage({
-      groupId,
-      from: 'alice',
-      content: { text: `@${agent} ${token}`, atUserIds: [agent] },
-    });
-    tokens.push(token);
-  }
-  return { stateDir, tokens };
+  return { stateDir, tokens: miss() };
+}
+
+/** Posts `count` mentions of `agent` into a fresh group while it is stopped. */
+function missInGroup(agent: string, count: number) {
+  const groupId = `cu-${agent}`;
+  env.emulator.createUser(agent);
+  env.emulator.createGroup({ groupId, name: groupId, owner: 'alice', members: ['alice', agent] });
+  return missWhileStopped(agent, () =>
+    Array.from({ length: count }, (_, i) => {
+      const token = `m${i}`;
+      env.mention(groupId, agent, token);
+      return token;
+    }),
+  );
+}
+
+/** Posts `count` direct messages from alice to `agent` while it is stopped. */
+function missInDirectChat(agent: string, count: number) {
+  env.emulator.createUser(agent);
+  return missWhileStopped(agent, () => {
+    const tokens = Array.from({ length: count }, (_, i) => `d${i}`);
+    for (const token of tokens) {
+      env.emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
+    }
+    return tokens;
+  });
+}
+
+/** Starts `agent` again on `stateDir`, catching up at most `maxMessages`; records its dispatches. */
+async function catchingUp(agent: string, stateDir: string, maxMessages: number) {
+  const { dispatch, texts } = recordingDispatch();
+  const logger = createRecordingLogger();
+  const runtime = env.agentRuntime(
+    agent,
+    dispatch,
+    { stateDir, catchUp: { maxMessages } },
+    { logger },
+  );
+  await runtime.start();
+  return { runtime, texts, logger };
 }
 
 describe('catch-up of a group', () => {
@@ -92,10 +78,8 @@ describe('catch-up of a group', () => {
   // only among the newest 300 messages: deeper, the group failed and nothing was caught up.
   it('catches up 10 000 missed messages, each once and in order, paging by sequence', async () => {
     const agent = 'cubot1';
-    const { stateDir, tokens } = await missWhileStopped(agent, 10_000);
-    const { dispatch, texts } = recordingDispatch();
-    const runtime = agentRuntime(agent, stateDir, dispatch, { maxMessages: 10_000 });
-    await runtime.start();
+    const { stateDir, tokens } = await missInGroup(agent, 10_000);
+    const { runtime, texts } = await catchingUp(agent, stateDir, 10_000);
     await waitUntil(() => texts.length >= tokens.length, 60_000, 'all caught up');
     expect(texts).toEqual(tokens);
     expect(runtime.metrics().caughtUp).toBe(10_000);
@@ -103,11 +87,8 @@ describe('catch-up of a group', () => {
 
   it('keeps the newest catchUp.maxMessages and says in one log line how many it skipped', async () => {
     const agent = 'cubot2';
-    const { stateDir, tokens } = await missWhileStopped(agent, 320);
-    const { dispatch, texts } = recordingDispatch();
-    const logger = createRecordingLogger();
-    const runtime = agentRuntime(agent, stateDir, dispatch, { maxMessages: 120 }, logger);
-    await runtime.start();
+    const { stateDir, tokens } = await missInGroup(agent, 320);
+    const { texts, logger } = await catchingUp(agent, stateDir, 120);
     await waitUntil(() => texts.length >= 120, 30_000, 'the newest 120 caught up');
     expect(texts).toEqual(tokens.slice(-120));
     const skipped = logger.lines.filter((line) => line.msg.startsWith('catch-up skipped'));
@@ -120,20 +101,8 @@ describe('catch-up of a group', () => {
 describe('catch-up of a direct chat', () => {
   it('keeps the newest catchUp.maxMessages of those missed while stopped, in order', async () => {
     const agent = 'cubot3';
-    emulator.createUser(agent);
-    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-catch-up-'));
-    stateDirs.push(stateDir);
-    const first = agentRuntime(agent, stateDir, recordingDispatch().dispatch, {});
-    await first.start();
-    await first.stop();
-    const tokens = Array.from({ length: 80 }, (_, i) => `d${i}`);
-    for (const token of tokens) {
-      emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
-    }
-    const { dispatch, texts } = recordingDispatch();
-    const logger = createRecordingLogger();
-    const runtime = agentRuntime(agent, stateDir, dispatch, { maxMessages: 50 }, logger);
-    await runtime.start();
+    const { stateDir, tokens } = await missInDirectChat(agent, 80);
+    const { runtime, texts, logger } = await catchingUp(agent, stateDir, 50);
     await waitUntil(() => texts.length >= 50, 30_000, 'the newest 50 caught up');
     // One more round trip: nothing else (e.g. synced by TIM at login) is dispatched meanwhile.
     await runtime.messages.send({ type: 'c2c', id: 'alice' }, 'sync point');
@@ -145,20 +114,8 @@ describe('catch-up of a direct chat', () => {
   // among the newest 300 messages: older ones were dropped without a log line.
   it('catches up 1 000 missed messages, each once and in order, walking back with the cursor', async () => {
     const agent = 'cubot4';
-    emulator.createUser(agent);
-    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-catch-up-'));
-    stateDirs.push(stateDir);
-    const first = agentRuntime(agent, stateDir, recordingDispatch().dispatch, {});
-    await first.start();
-    await first.stop();
-    const tokens = Array.from({ length: 1000 }, (_, i) => `d${i}`);
-    for (const token of tokens) {
-      emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
-    }
-    const { dispatch, texts } = recordingDispatch();
-    const logger = createRecordingLogger();
-    const runtime = agentRuntime(agent, stateDir, dispatch, { maxMessages: 1000 }, logger);
-    await runtime.start();
+    const { stateDir, tokens } = await missInDirectChat(agent, 1000);
+    const { runtime, texts, logger } = await catchingUp(agent, stateDir, 1000);
     const report = () => logger.lines.find((line) => line.msg.startsWith('caught up'));
     await waitUntil(() => report() !== undefined, 30_000, 'the catch-up');
     expect(report()?.obj).toMatchObject({ delivered: 1000, skipped: 0, failed: 0 });

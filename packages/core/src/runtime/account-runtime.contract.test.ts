@@ -1,26 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../logging/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateReason } from '../pipeline/gate.js';
-import type { Dispatch, InboundEvent } from '../pipeline/inbound-event.js';
+import type { Dispatch } from '../pipeline/inbound-event.js';
 import { createRecordingLogger, type RecordedLine } from '../testing/recording-logger.js';
 import { getChannel } from '../tim/channels.js';
 import { sendMessage } from '../tim/messages.js';
 import type { SdkCreateMessageOptions, SdkMessage } from '../tim/sdk-types.js';
 import { waitUntil } from '../tim/test-support.js';
 import { createTimClient, type TimClient, type TimMessage } from '../tim/tim-client.js';
-import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+import type { AccountRuntime } from './account-runtime.js';
+import { recordingDispatch, textOf, useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 // The dispatch contract against the real SDK and the emulator: TIM's group rate limit, streamed
 // replies as other clients see them, gating, and input the pipeline cannot read.
 
 const SDK_APP_ID = 1400000404;
-const SECRET_KEY = 'contract-test-secret';
 
-let emulator: Emulator;
+const env = useEmulatorRuntimes({
+  sdkAppId: SDK_APP_ID,
+  secretKey: 'contract-test-secret',
+  name: 'contract',
+  users: { alice: 'Alice', carol: 'Carol', dave: 'Dave' },
+  config: { debounce: { windowMs: 0 } },
+});
+const { repliesOf } = env;
 
 /** A TIM user's own SDK client, with what it received and every message version it saw. */
 interface WatchingClient {
@@ -31,8 +33,8 @@ interface WatchingClient {
 }
 
 async function watchingClient(userId: string): Promise<WatchingClient> {
-  const client = createTimClient({ sdkAppId: SDK_APP_ID, server: emulator.wsUrl });
-  await client.login({ userId, userSig: emulator.userSig(userId) });
+  const client = createTimClient({ sdkAppId: SDK_APP_ID, server: env.emulator.wsUrl });
+  await client.login({ userId, userSig: env.emulator.userSig(userId) });
   const watching: WatchingClient = { client, inbox: [], modified: [] };
   client.on('message', (message) => watching.inbox.push(message));
   await client.call('watch modifications', (tim) =>
@@ -49,73 +51,36 @@ async function watchingClient(userId: string): Promise<WatchingClient> {
 let alice: TimClient;
 let aliceWatch: WatchingClient;
 let carolWatch: WatchingClient;
-const stateDirs: string[] = [];
-const runtimes: AccountRuntime[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  emulator.createUser('alice', { nick: 'Alice' });
-  emulator.createUser('carol', { nick: 'Carol' });
-  emulator.createUser('dave', { nick: 'Dave' });
   [aliceWatch, carolWatch] = await Promise.all([watchingClient('alice'), watchingClient('carol')]);
   alice = aliceWatch.client;
 });
 
 afterAll(async () => {
   await Promise.all([aliceWatch?.client.destroy(), carolWatch?.client.destroy()]);
-  await emulator?.close();
 });
 
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
-  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function agentRuntime(
+/** An account runtime for `userId` recording its log lines in `logger`. */
+const agentRuntime = (
   userId: string,
   dispatch: Dispatch,
   extra: Record<string, unknown> = {},
-  logger: Logger = createRecordingLogger(),
-): AccountRuntime {
-  const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-contract-'));
-  stateDirs.push(stateDir);
-  const runtime = createAccountRuntime({
-    config: {
-      accountId: userId,
-      server: emulator.wsUrl,
-      stateDir,
-      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-      debounce: { windowMs: 0 },
-      ...extra,
-    },
-    dispatch,
-    logger,
-  });
-  runtimes.push(runtime);
-  return runtime;
-}
+  logger = createRecordingLogger(),
+): AccountRuntime => env.agentRuntime(userId, dispatch, extra, { logger });
 
-let rooms = 0;
 /**
  * A fresh group with alice and the runtime's agent, known to both SDK clients before anyone
  * talks: the SDK holds back the messages of a group it does not know yet while it looks the
  * group up, and the first of them can then arrive after later ones.
  */
 async function room(runtime: AccountRuntime): Promise<string> {
-  const groupId = `contract_room${++rooms}`;
-  const agent = runtime.accountId;
-  emulator.createGroup({ groupId, name: groupId, owner: 'alice', members: ['alice', agent] });
+  const groupId = env.room(runtime.accountId);
   await Promise.all([getChannel(alice, groupId), runtime.channels.get(groupId)]);
   return groupId;
 }
 
 const group = (id: string) => ({ type: 'group', id }) as const;
-
-const repliesOf = (groupId: string, agent: string): EmulatorMessage[] =>
-  emulator.groupHistory(groupId, 1000).filter((m) => m.from === agent);
-
-const textOf = (message: EmulatorMessage | undefined): string =>
-  message && 'text' in message.content ? message.content.text : '';
 
 /** Lines telling that TIM refused a send and it was tried again. */
 const refusals = (lines: RecordedLine[]) => lines.filter((l) => l.msg === 'send failed; retrying');
@@ -136,11 +101,7 @@ describe('the group rate limit (TIM refuses more than 40 messages/s per group wi
     runtime.on('error', (error) => errors.push(error));
     await runtime.start();
     const groupId = await room(runtime);
-    emulator.postGroupMessage({
-      groupId,
-      from: 'alice',
-      content: { text: '@rate_bot1 talk a lot', atUserIds: ['rate_bot1'] },
-    });
+    env.mention(groupId, 'rate_bot1', 'talk a lot');
     await waitUntil(() => repliesOf(groupId, 'rate_bot1').length === 100, 30_000, '100 replies');
     expect(repliesOf(groupId, 'rate_bot1').map(textOf)).toEqual(
       Array.from({ length: 100 }, (_, i) => `@Alice part ${i}`),
@@ -164,11 +125,7 @@ describe('the group rate limit (TIM refuses more than 40 messages/s per group wi
     await runtime.start();
     const groupId = await room(runtime);
     for (let i = 0; i < 100; i++) {
-      emulator.postGroupMessage({
-        groupId,
-        from: 'alice',
-        content: { text: `@rate_bot2 question ${i}`, atUserIds: ['rate_bot2'] },
-      });
+      env.mention(groupId, 'rate_bot2', `question ${i}`);
     }
     await waitUntil(() => repliesOf(groupId, 'rate_bot2').length === 100, 30_000, '100 answers');
     expect(repliesOf(groupId, 'rate_bot2').map(textOf)).toEqual(
@@ -183,17 +140,13 @@ describe('the group rate limit (TIM refuses more than 40 messages/s per group wi
     const runtime = agentRuntime('rate_bot3', () => 'after a pause', {}, logger);
     await runtime.start();
     const groupId = await room(runtime);
-    emulator.injectFault({
+    env.emulator.injectFault({
       command: 'group_open_http_svc.send_group_msg',
       userId: 'rate_bot3',
       errorCode: 10023,
       times: 2,
     });
-    emulator.postGroupMessage({
-      groupId,
-      from: 'alice',
-      content: { text: '@rate_bot3 busy room', atUserIds: ['rate_bot3'] },
-    });
+    env.mention(groupId, 'rate_bot3', 'busy room');
     await waitUntil(() => runtime.metrics().replied === 1, 20_000, 'the reply');
     expect(repliesOf(groupId, 'rate_bot3').map(textOf)).toEqual(['@Alice after a pause']);
     expect(refusals(logger.lines).map((l) => (l.obj as { code?: string }).code)).toEqual([
@@ -308,9 +261,7 @@ describe('a streamed reply', () => {
     const first = await seenGrowingTo(carolWatch, 'stream_bot2', full);
     expect(first.conversation).toEqual({ type: 'c2c', id: 'stream_bot2' });
     await waitUntil(() => runtime.metrics().streamed === 1, 15_000, 'the stream');
-    const replies = emulator
-      .c2cHistory('carol', 'stream_bot2')
-      .filter((m) => m.from === 'stream_bot2');
+    const replies = env.directRepliesOf('carol', 'stream_bot2');
     expect(replies.map(textOf)).toEqual([full]);
   });
 });
@@ -334,6 +285,15 @@ function quoting(quoted: { id: string; sender: string; text: string; seq?: numbe
   });
 }
 
+/** TUIKit's cloud custom data quoting `reply`, one of the agent's messages alice received. */
+const quotingAgent = (reply: TimMessage): string =>
+  quoting({
+    id: reply.id,
+    sender: reply.nick ?? reply.from,
+    text: reply.text ?? '',
+    ...(reply.seq === undefined ? {} : { seq: reply.seq }),
+  });
+
 /** The agent's first message in `groupId` as alice's client received it. */
 async function agentMessageAtAlice(agent: string, groupId: string): Promise<TimMessage> {
   const find = () =>
@@ -345,15 +305,8 @@ async function agentMessageAtAlice(agent: string, groupId: string): Promise<TimM
 describe('gating', () => {
   /** A runtime recording its dispatched events, answering `ok: <text>`. */
   async function gatedAgent(userId: string, extra: Record<string, unknown> = {}) {
-    const events: InboundEvent[] = [];
-    const runtime = agentRuntime(
-      userId,
-      (event) => {
-        events.push(event);
-        return `ok: ${event.text}`;
-      },
-      extra,
-    );
+    const { dispatch, events } = recordingDispatch((event) => `ok: ${event.text}`);
+    const runtime = agentRuntime(userId, dispatch, extra);
     await runtime.start();
     const gated = (reason: GateReason) => runtime.metrics().gated[reason] ?? 0;
     return { runtime, events, gated };
@@ -428,14 +381,10 @@ describe('gating', () => {
       groups: { allowFrom: ['dave'] },
     });
     const groupId = await room(runtime);
-    emulator.addMembers(groupId, ['dave']);
+    env.emulator.addMembers(groupId, ['dave']);
     await sendMessage(alice, group(groupId), '@gate_bot6 from alice', { mentions: ['gate_bot6'] });
     await waitUntil(() => gated('group_sender_not_allowed') === 1, 10_000, 'alice not allowed');
-    emulator.postGroupMessage({
-      groupId,
-      from: 'dave',
-      content: { text: '@gate_bot6 from dave', atUserIds: ['gate_bot6'] },
-    });
+    env.mention(groupId, 'gate_bot6', 'from dave', 'dave');
     await waitUntil(() => repliesOf(groupId, 'gate_bot6').length === 1, 10_000, 'the reply');
     expect(textOf(repliesOf(groupId, 'gate_bot6')[0])).toBe('@Dave ok: @gate_bot6 from dave');
     expect(events.map((e) => e.sender.id)).toEqual(['dave']);
@@ -445,14 +394,17 @@ describe('gating', () => {
     const { runtime, events, gated } = await gatedAgent('gate_bot3', {
       direct: { allowFrom: ['carol'] },
     });
-    const directReplies = (peer: string) =>
-      emulator.c2cHistory(peer, 'gate_bot3').filter((m) => m.from === 'gate_bot3');
-    emulator.postC2CMessage({ from: 'dave', to: 'gate_bot3', content: { text: 'from dave' } });
+    const directReplies = (peer: string) => env.directRepliesOf(peer, 'gate_bot3');
+    env.emulator.postC2CMessage({ from: 'dave', to: 'gate_bot3', content: { text: 'from dave' } });
     await waitUntil(() => gated('sender_not_allowed') === 1, 10_000, 'the sender not allowed');
-    emulator.postC2CMessage({ from: 'carol', to: 'gate_bot3', content: { text: 'from carol' } });
+    env.emulator.postC2CMessage({
+      from: 'carol',
+      to: 'gate_bot3',
+      content: { text: 'from carol' },
+    });
     await waitUntil(() => directReplies('carol').length === 1, 10_000, 'the reply to carol');
     runtime.updateConfig({ direct: { enabled: false } });
-    emulator.postC2CMessage({ from: 'carol', to: 'gate_bot3', content: { text: 'again' } });
+    env.emulator.postC2CMessage({ from: 'carol', to: 'gate_bot3', content: { text: 'again' } });
     await waitUntil(() => gated('direct_disabled') === 1, 10_000, 'direct messages disabled');
     expect(events.map((e) => [e.kind, e.sender.id, e.text])).toEqual([
       ['direct', 'carol', 'from carol'],
@@ -479,12 +431,7 @@ describe('gating', () => {
     });
     await waitUntil(() => gated('not_mentioned') === 2, 10_000, 'the quote of alice');
     await sendMessage(alice, group(groupId), 'thanks, and one more thing', {
-      cloudCustomData: quoting({
-        id: agentsReply.id,
-        sender: agentsReply.nick ?? 'gate_bot4',
-        text: agentsReply.text ?? '',
-        ...(agentsReply.seq === undefined ? {} : { seq: agentsReply.seq }),
-      }),
+      cloudCustomData: quotingAgent(agentsReply),
     });
     await waitUntil(() => repliesOf(groupId, 'gate_bot4').length === 2, 10_000, 'the second reply');
     expect(events.map((e) => [e.text, e.wasMentioned])).toEqual([
@@ -503,9 +450,8 @@ describe('gating', () => {
   ])(
     "counts a quote of the agent's message from before a restart, naming it by nick, as a mention (%s)",
     async (agent, restartConfig) => {
-      emulator.createUser(agent, { nick: 'Quote Bot' });
-      const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-contract-'));
-      stateDirs.push(stateDir);
+      env.emulator.createUser(agent, { nick: 'Quote Bot' });
+      const stateDir = env.stateDir();
       const first = await gatedAgent(agent, { stateDir });
       const groupId = await room(first.runtime);
       await sendMessage(alice, group(groupId), `@${agent} hello`, { mentions: [agent] });
@@ -515,12 +461,7 @@ describe('gating', () => {
 
       const again = await gatedAgent(agent, { stateDir, ...restartConfig });
       await sendMessage(alice, group(groupId), 'about what you said', {
-        cloudCustomData: quoting({
-          id: agentsReply.id,
-          sender: agentsReply.nick ?? agent,
-          text: agentsReply.text ?? '',
-          ...(agentsReply.seq === undefined ? {} : { seq: agentsReply.seq }),
-        }),
+        cloudCustomData: quotingAgent(agentsReply),
       });
       await waitUntil(
         () => repliesOf(groupId, agent).length === 2 || again.gated('not_mentioned') === 1,
@@ -534,17 +475,17 @@ describe('gating', () => {
   );
 });
 
+/** One of the SDK's message factories (`tim.createFaceMessage` and the like). */
+type SdkMessageFactory = (options: SdkCreateMessageOptions) => SdkMessage;
+
 describe('input the pipeline cannot read', () => {
   it('skips malformed custom messages and unknown message types with one debug line each; the conversation goes on', async () => {
     const logger = createRecordingLogger();
     const errors: Error[] = [];
-    const events: InboundEvent[] = [];
+    const { dispatch, events } = recordingDispatch(() => 'still here');
     const runtime = agentRuntime(
       'odd_bot1',
-      (event) => {
-        events.push(event);
-        return 'still here';
-      },
+      dispatch,
       { groups: { requireMention: false } },
       logger,
     );
@@ -554,27 +495,22 @@ describe('input the pipeline cannot read', () => {
     const custom = (data: string) => sendMessage(alice, group(groupId), { custom: { data } });
     const malformed = await custom('{"text": "cut off');
     const noText = await custom('{"businessID":"order","orderId":7}');
-    const face = await alice.call('send a face', async (tim) => {
-      const { createFaceMessage } = tim as unknown as {
-        createFaceMessage(options: SdkCreateMessageOptions): SdkMessage;
-      };
-      const message = createFaceMessage.call(tim, {
-        to: groupId,
-        conversationType: 'GROUP',
-        payload: { index: 1, data: 'smile' },
+    /** Alice sends a message of a type clawlink does not read, through the SDK's own factory. */
+    const other = (
+      what: string,
+      factory: 'createFaceMessage' | 'createLocationMessage',
+      payload: SdkCreateMessageOptions['payload'],
+    ) =>
+      alice.call(what, async (tim) => {
+        const create = (tim as unknown as Record<typeof factory, SdkMessageFactory>)[factory];
+        const message = create.call(tim, { to: groupId, conversationType: 'GROUP', payload });
+        return (await tim.sendMessage(message)).data.message;
       });
-      return (await tim.sendMessage(message)).data.message;
-    });
-    const location = await alice.call('send a location', async (tim) => {
-      const { createLocationMessage } = tim as unknown as {
-        createLocationMessage(options: SdkCreateMessageOptions): SdkMessage;
-      };
-      const message = createLocationMessage.call(tim, {
-        to: groupId,
-        conversationType: 'GROUP',
-        payload: { description: 'the office', longitude: 114.06, latitude: 22.54 },
-      });
-      return (await tim.sendMessage(message)).data.message;
+    const face = await other('send a face', 'createFaceMessage', { index: 1, data: 'smile' });
+    const location = await other('send a location', 'createLocationMessage', {
+      description: 'the office',
+      longitude: 114.06,
+      latitude: 22.54,
     });
     // Text with cloud custom data that is not what clawlink or TUIKit write: no quote, no marker.
     await sendMessage(alice, group(groupId), 'broken quote', {

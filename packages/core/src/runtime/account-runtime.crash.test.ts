@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EmulatorMessage } from '@clawlink/emulator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../tim/test-support.js';
+import { childLines } from './test-support/child-lines.js';
+import { replyMarker, textOf, useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 // A process restart in the middle of a dispatch: the runtime runs in a child process
 // (fixtures/pipeline-host.ts) on a SQLite state dir, the test kills it with SIGKILL and starts
@@ -13,58 +12,42 @@ import { waitUntil } from '../tim/test-support.js';
 // carries clawlink's marker `{"clawlink":{"v":1,"replyTo":[ids]}}` in its cloud custom data, and
 // the host's answer names the texts it answers (`answer to [a|b]`).
 
-const SDK_APP_ID = 1400000403;
-const SECRET_KEY = 'crash-test-secret';
 const pipelineHost = fileURLToPath(new URL('./fixtures/pipeline-host.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
 type HostMode = 'hang' | 'reply-then-hang' | 'stream-then-hang' | 'answer';
 
-let emulator: Emulator;
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000403,
+  secretKey: 'crash-test-secret',
+  name: 'crash',
+  users: { alice: 'alice', bob: 'bob', carol: 'carol' },
+});
 let stateDir: string;
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  for (const user of ['alice', 'bob', 'carol']) emulator.createUser(user, { nick: user });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
 beforeEach(() => {
-  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-crash-'));
+  stateDir = env.stateDir();
 });
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 /** A child process running `userId`'s runtime on this test's state dir. */
 function startHost(userId: string, mode: HostMode) {
-  const config = {
-    accountId: userId,
-    server: emulator.wsUrl,
+  const config = env.accountConfig(userId, {
     stateDir,
-    credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
     debounce: { windowMs: 0 },
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
-  };
+  });
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', pipelineHost, JSON.stringify(config), mode],
     { cwd: packageDir, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
-  const lines: string[] = [];
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  });
+  const lines = childLines(child.stdout);
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   /** The rest of the first line starting with `prefix` (after `skip` such lines). */
   const line = async (prefix: string, skip = 0): Promise<string> => {
@@ -91,13 +74,6 @@ async function connectedHost(userId: string, mode: HostMode) {
   return host;
 }
 
-let rooms = 0;
-function room(members: string[]): string {
-  const groupId = `crash_room${++rooms}`;
-  emulator.createGroup({ groupId, name: groupId, owner: 'alice', members });
-  return groupId;
-}
-
 interface Answer {
   /** The ids in the reply's clawlink marker. */
   readonly replyTo: string[];
@@ -105,62 +81,70 @@ interface Answer {
   readonly texts: string[];
 }
 
-/** The agent's replies in a conversation's history, oldest first. */
-function answersIn(history: EmulatorMessage[], agent: string): Answer[] {
-  return history
-    .filter((m) => m.from === agent)
-    .map((m) => {
-      const text = 'text' in m.content ? m.content.text : '';
-      const named = /answer to \[(.*)\]$/s.exec(text)?.[1];
-      const marker = JSON.parse(m.cloudCustomData || '{}').clawlink;
-      return {
-        replyTo: marker?.v === 1 && Array.isArray(marker.replyTo) ? marker.replyTo : [],
-        texts: named === undefined ? [] : named.split('|'),
-      };
-    });
+/** What the agent's replies (oldest first) answer. */
+function answersIn(replies: EmulatorMessage[]): Answer[] {
+  return replies.map((m) => {
+    const named = /answer to \[(.*)\]$/s.exec(textOf(m))?.[1];
+    return {
+      replyTo: replyMarker(m).replyTo,
+      texts: named === undefined ? [] : named.split('|'),
+    };
+  });
 }
 
 /** The agent's messages in a group with their texts and reply markers, oldest first. */
 const agentReplies = (groupId: string, agent: string) =>
-  emulator
-    .groupHistory(groupId, 1000)
-    .filter((m) => m.from === agent)
-    .map((m) => {
-      const marker = JSON.parse(m.cloudCustomData || '{}').clawlink ?? {};
-      return {
-        text: 'text' in m.content ? m.content.text : '',
-        replyTo: Array.isArray(marker.replyTo) ? (marker.replyTo as string[]) : [],
-        part: marker.part as number | undefined,
-        parts: marker.parts as number | undefined,
-      };
-    });
+  env.repliesOf(groupId, agent).map((m) => ({ text: textOf(m), ...replyMarker(m) }));
 
-const groupAnswers = (groupId: string, agent: string) =>
-  answersIn(emulator.groupHistory(groupId, 1000), agent);
-const directAnswers = (peer: string, agent: string) =>
-  answersIn(emulator.c2cHistory(peer, agent, 1000), agent);
+const groupAnswers = (groupId: string, agent: string) => answersIn(env.repliesOf(groupId, agent));
+const directAnswers = (peer: string, agent: string) => answersIn(env.directRepliesOf(peer, agent));
 
 const mention = (groupId: string, from: string, agent: string, text: string) =>
-  emulator.postGroupMessage({
-    groupId,
-    from,
-    content: { text: `@${agent} ${text}`, atUserIds: [agent] },
-  });
+  env.mention(groupId, agent, text, from);
 
 /** Times `text` was answered, by the texts the answers name. */
 const timesAnswered = (answers: Answer[], text: string) =>
   answers.filter((a) => a.texts.includes(text)).length;
+
+/** A new agent in a new group with alice, and a first host for it in `mode`, connected. */
+async function agentInRoom(agent: string, mode: HostMode) {
+  env.emulator.createUser(agent);
+  const groupId = env.room(agent);
+  return { groupId, first: await connectedHost(agent, mode) };
+}
+
+/** The line a host in each mode prints (with the message ids) when it dispatches. */
+const DISPATCH_LINE: Record<HostMode, string> = {
+  hang: 'dispatch:',
+  'reply-then-hang': 'replied:',
+  'stream-then-hang': 'streaming:',
+  answer: 'dispatch:',
+};
+
+/** `agentInRoom`, then alice mentions the agent with `text`; resolves with the dispatched id. */
+async function mentionedHost(agent: string, mode: HostMode, text: string) {
+  const { groupId, first } = await agentInRoom(agent, mode);
+  mention(groupId, 'alice', agent, text);
+  const id = await first.line(DISPATCH_LINE[mode]);
+  return { groupId, first, id };
+}
+
+/** Alice mentions `agent` with `text`; waits until one answer names it (`what` it is). */
+async function answeredOnce(groupId: string, agent: string, text: string, what: string) {
+  mention(groupId, 'alice', agent, text);
+  await waitUntil(
+    () => timesAnswered(groupAnswers(groupId, agent), `@${agent} ${text}`) === 1,
+    20_000,
+    what,
+  );
+}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, same SQLite dir)', () => {
   it('dispatches the message again and answers it exactly once', async () => {
     const agent = 'crash_a1';
-    emulator.createUser(agent);
-    const groupId = room(['alice', agent]);
-    const first = await connectedHost(agent, 'hang');
-    mention(groupId, 'alice', agent, 'one');
-    const id = await first.line('dispatch:');
+    const { groupId, first, id } = await mentionedHost(agent, 'hang', 'one');
     await first.crash();
     expect(groupAnswers(groupId, agent)).toEqual([]);
 
@@ -179,11 +163,7 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
 
   it('does not answer again when it was killed after its reply was sent, before mark-handled', async () => {
     const agent = 'crash_a2';
-    emulator.createUser(agent);
-    const groupId = room(['alice', agent]);
-    const first = await connectedHost(agent, 'reply-then-hang');
-    mention(groupId, 'alice', agent, 'only once');
-    const id = await first.line('replied:');
+    const { groupId, first, id } = await mentionedHost(agent, 'reply-then-hang', 'only once');
     await first.crash();
     expect(groupAnswers(groupId, agent)).toEqual([
       { replyTo: [id], texts: [`@${agent} only once`] },
@@ -207,21 +187,12 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
   // answered again, in a new reply.
   it('answers in full a message whose streamed reply was cut by the crash', async () => {
     const agent = 'crash_a5';
-    emulator.createUser(agent);
-    const groupId = room(['alice', agent]);
-    const first = await connectedHost(agent, 'stream-then-hang');
-    mention(groupId, 'alice', agent, 'stream');
-    const id = await first.line('streaming:');
+    const { groupId, first, id } = await mentionedHost(agent, 'stream-then-hang', 'stream');
     await waitUntil(() => groupAnswers(groupId, agent).length === 1, 20_000, 'the first version');
     await first.crash();
 
     await connectedHost(agent, 'answer');
-    mention(groupId, 'alice', agent, 'after');
-    await waitUntil(
-      () => timesAnswered(groupAnswers(groupId, agent), `@${agent} after`) === 1,
-      20_000,
-      'the answer to the next message',
-    );
+    await answeredOnce(groupId, agent, 'after', 'the answer to the next message');
     const complete = groupAnswers(groupId, agent).filter(
       (a) => a.replyTo.includes(id) && a.texts.includes(`@${agent} stream`),
     );
@@ -230,28 +201,21 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
 
   it('answers in full a message whose chunked reply was cut between its parts by the crash', async () => {
     const agent = 'crash_a6';
-    emulator.createUser(agent);
-    const groupId = room(['alice', agent]);
-    const first = await connectedHost(agent, 'answer');
+    const { groupId, first } = await agentInRoom(agent, 'answer');
     // The answer to a 12 KB message takes two messages: TIM takes the first part and holds the
     // second unanswered (never stored) until the process is killed.
     const command = 'group_open_http_svc.send_group_msg';
-    emulator.injectFault({ command, userId: agent, delayMs: 0 });
-    emulator.injectFault({ command, userId: agent, delayMs: 600_000, errorCode: 10_002 });
+    env.emulator.injectFault({ command, userId: agent, delayMs: 0 });
+    env.emulator.injectFault({ command, userId: agent, delayMs: 600_000, errorCode: 10_002 });
     const long = Array.from({ length: 2400 }, () => 'word').join(' ');
     mention(groupId, 'alice', agent, long);
     const id = await first.line('dispatch:');
     await waitUntil(() => agentReplies(groupId, agent).length === 1, 20_000, 'the first part');
     await first.crash();
-    emulator.clearFaults();
+    env.emulator.clearFaults();
 
     await connectedHost(agent, 'answer');
-    mention(groupId, 'alice', agent, 'after');
-    await waitUntil(
-      () => timesAnswered(groupAnswers(groupId, agent), `@${agent} after`) === 1,
-      20_000,
-      'the answer to the next message',
-    );
+    await answeredOnce(groupId, agent, 'after', 'the answer to the next message');
     const parts = agentReplies(groupId, agent).filter((r) => r.replyTo.includes(id));
     // The cut reply's first part, then the whole reply again: part 1 and 2 of 2.
     expect(parts.map((r) => [r.part, r.parts])).toEqual([
@@ -268,22 +232,17 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
   // watermark now stops below the oldest message not settled (pipeline/settled-watermark.ts).
   it('answers a message mid-dispatch at a crash when a later one was gated out meanwhile', async () => {
     const agent = 'crash_a3';
-    emulator.createUser(agent);
-    const groupId = room(['alice', agent]);
-    const first = await connectedHost(agent, 'hang');
-    mention(groupId, 'alice', agent, 'first');
-    await first.line('dispatch:');
-    emulator.postGroupMessage({ groupId, from: 'alice', content: { text: 'not for the agent' } });
+    const { groupId, first } = await mentionedHost(agent, 'hang', 'first');
+    env.emulator.postGroupMessage({
+      groupId,
+      from: 'alice',
+      content: { text: 'not for the agent' },
+    });
     await first.line('log:message gated out');
     await first.crash();
 
     await connectedHost(agent, 'answer');
-    mention(groupId, 'alice', agent, 'second');
-    await waitUntil(
-      () => timesAnswered(groupAnswers(groupId, agent), `@${agent} second`) === 1,
-      20_000,
-      'the answer to the second message',
-    );
+    await answeredOnce(groupId, agent, 'second', 'the answer to the second message');
     expect(groupAnswers(groupId, agent).map((a) => a.texts)).toEqual([
       [`@${agent} first`],
       [`@${agent} second`],
@@ -292,9 +251,9 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
 
   it('answers a few dozen messages in 2 groups and a direct chat exactly once, in order, across a kill at a random point', async () => {
     const agent = 'crash_a4';
-    emulator.createUser(agent);
-    const groupA = room(['alice', 'bob', agent]);
-    const groupB = room(['alice', 'bob', agent]);
+    env.emulator.createUser(agent);
+    const groupA = env.room(agent, ['bob']);
+    const groupB = env.room(agent, ['bob']);
     const posted = { [groupA]: [] as string[], [groupB]: [] as string[], carol: [] as string[] };
     /** Posts rounds `from`..`to - 1`: one message in each conversation per round. */
     const postRounds = async (from: number, to: number): Promise<void> => {
@@ -308,7 +267,7 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
           posted[groupId]?.push(`@${agent} ${text}`);
         }
         const direct = `direct message ${i}`;
-        emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: direct } });
+        env.emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: direct } });
         posted.carol.push(direct);
         await pause(Math.floor(Math.random() * 30));
       }
@@ -344,7 +303,7 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
     // One more message in each conversation: once it is answered, nothing before it can be.
     mention(groupA, 'alice', agent, 'last');
     mention(groupB, 'bob', agent, 'last');
-    emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: 'last' } });
+    env.emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: 'last' } });
     await waitUntil(
       () =>
         timesAnswered(groupAnswers(groupA, agent), `@${agent} last`) === 1 &&

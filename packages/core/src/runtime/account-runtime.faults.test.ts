@@ -1,98 +1,55 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type EmulatorMessage, startEmulator } from '@clawlink/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationRef } from '../conversation/conversation-ref.js';
 import type { Dispatch, InboundEvent } from '../pipeline/inbound-event.js';
 import { answeredIds } from '../pipeline/reply-format.js';
-import { createRecordingLogger } from '../testing/recording-logger.js';
 import { waitUntil } from '../tim/test-support.js';
-import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 const SDK_APP_ID = 1400000402;
 const SECRET_KEY = 'pipeline-faults-test-secret';
 
-let emulator: Emulator;
+/** The emulator keeps its SQLite file here, to restart on it. */
 let emulatorDir: string;
-const stateDirs: string[] = [];
-const runtimes: AccountRuntime[] = [];
+beforeAll(() => {
+  emulatorDir = mkdtempSync(join(tmpdir(), 'clawlink-faults-emulator-'));
+});
+afterAll(() => {
+  rmSync(emulatorDir, { recursive: true, force: true });
+});
 
 /** The emulator's log lines (faults fired, unknown commands). */
 const emulatorLog: string[] = [];
 
-const startOnFile = (port = 0) =>
-  startEmulator({
-    sdkAppId: SDK_APP_ID,
-    secretKey: SECRET_KEY,
-    dbPath: join(emulatorDir, 'emulator.sqlite'),
-    port,
-    log: (line) => emulatorLog.push(line),
-  });
-
-beforeAll(async () => {
-  emulatorDir = mkdtempSync(join(tmpdir(), 'clawlink-faults-emulator-'));
-  emulator = await startOnFile();
-  emulator.createUser('alice', { nick: 'Alice' });
-  emulator.createUser('carol', { nick: 'Carol' });
+const env = useEmulatorRuntimes({
+  sdkAppId: SDK_APP_ID,
+  secretKey: SECRET_KEY,
+  name: 'faults',
+  users: { alice: 'Alice', carol: 'Carol' },
+  config: {
+    onKicked: 'reconnect',
+    reconnect: { initialDelayMs: 50, maxDelayMs: 300, graceMs: 2_000 },
+    debounce: { windowMs: 0 },
+  },
+  start: (port = 0) =>
+    startEmulator({
+      sdkAppId: SDK_APP_ID,
+      secretKey: SECRET_KEY,
+      dbPath: join(emulatorDir, 'emulator.sqlite'),
+      port,
+      log: (line) => emulatorLog.push(line),
+    }),
 });
-
-afterAll(async () => {
-  await emulator.close();
-  rmSync(emulatorDir, { recursive: true, force: true });
-});
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
-  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-let rooms = 0;
-/** A fresh group with alice (and `others`) and the agent as members. */
-function room(agent: string, others: string[] = []): string {
-  const groupId = `frm${++rooms}`;
-  emulator.createGroup({
-    groupId,
-    name: `Fault room ${rooms}`,
-    owner: 'alice',
-    members: ['alice', agent, ...others],
-  });
-  return groupId;
-}
-
-function agentRuntime(
-  userId: string,
-  dispatch: Dispatch | undefined,
-  extra: Record<string, unknown> = {},
-  logger = createRecordingLogger(),
-): AccountRuntime {
-  const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-faults-'));
-  stateDirs.push(stateDir);
-  const runtime = createAccountRuntime({
-    config: {
-      accountId: userId,
-      server: emulator.wsUrl,
-      stateDir,
-      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-      onKicked: 'reconnect',
-      reconnect: { initialDelayMs: 50, maxDelayMs: 300, graceMs: 2_000 },
-      debounce: { windowMs: 0 },
-      ...extra,
-    },
-    logger,
-    ...(dispatch ? { dispatch } : {}),
-  });
-  runtimes.push(runtime);
-  return runtime;
-}
+const { agentRuntime, room } = env;
 
 /** Every message the agent sent in `conversation`, oldest first, as the emulator stored it. */
 function agentMessages(conversation: ConversationRef, agent: string): EmulatorMessage[] {
-  const history =
-    conversation.type === 'group'
-      ? emulator.groupHistory(conversation.id, 1000)
-      : emulator.c2cHistory(conversation.id, agent, 1000);
-  return history.filter((m) => m.from === agent);
+  return conversation.type === 'group'
+    ? env.repliesOf(conversation.id, agent)
+    : env.directRepliesOf(conversation.id, agent);
 }
 
 /**
@@ -122,53 +79,54 @@ function tokenDispatch() {
 const groupRef = (id: string): ConversationRef => ({ type: 'group', id });
 const c2cRef = (id: string): ConversationRef => ({ type: 'c2c', id });
 
-/** Posts `count` numbered messages into each conversation, mentioning the agent in groups. */
-function postRound(
-  agent: string,
-  groups: string[],
-  round: number,
-  count: number,
-  expected: Map<string, string[]>,
-): void {
-  for (let i = 0; i < count; i++) {
-    for (const groupId of groups) {
-      const token = `${groupId}-r${round}-m${i}`;
-      emulator.postGroupMessage({
-        groupId,
-        from: 'alice',
-        content: { text: `@${agent} ${token}`, atUserIds: [agent] },
-      });
-      expected.get(groupId)?.push(token);
-    }
-    const token = `c2c-r${round}-m${i}`;
-    emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: token } });
-    expected.get('c2c')?.push(token);
-  }
-}
-
-/** Waits until every expected token was answered, then checks each was answered once, in order. */
-async function expectAnsweredOnceInOrder(
-  agent: string,
-  groups: string[],
-  expected: Map<string, string[]>,
-  answered: (conversation: ConversationRef, agent: string) => string[],
-  timeoutMs: number,
-): Promise<void> {
+/**
+ * Starts `agent` with a token dispatch in `groupCount` fresh groups and its direct chat with
+ * carol, and tracks which tokens each conversation must be answered with.
+ */
+async function tokenAgent(agent: string, groupCount: number) {
+  const { dispatch, dispatches, answered } = tokenDispatch();
+  const runtime = agentRuntime(agent, dispatch);
+  await runtime.start();
+  const groups = Array.from({ length: groupCount }, () => room(agent));
+  const expected = new Map<string, string[]>([
+    ...groups.map((g): [string, string[]] => [g, []]),
+    ['c2c', []],
+  ]);
   const refs: [string, ConversationRef][] = [
     ...groups.map((id): [string, ConversationRef] => [id, groupRef(id)]),
     ['c2c', c2cRef('carol')],
   ];
-  const total = [...expected.values()].reduce((n, tokens) => n + tokens.length, 0);
-  const answeredCount = () => refs.reduce((n, [, ref]) => n + answered(ref, agent).length, 0);
-  try {
-    await waitUntil(() => answeredCount() >= total, timeoutMs, `all ${total} messages answered`);
-  } catch (error) {
-    const got = refs.map(
-      ([key, ref]) => `${key}: ${answered(ref, agent).length}/${expected.get(key)?.length}`,
-    );
-    throw new Error(`${(error as Error).message}; answered ${got.join(', ')}`);
-  }
-  for (const [key, ref] of refs) expect(answered(ref, agent)).toEqual(expected.get(key));
+
+  /** Posts `count` numbered messages into each conversation, mentioning the agent in groups. */
+  const postRound = (round: number, count: number): void => {
+    for (let i = 0; i < count; i++) {
+      for (const groupId of groups) {
+        const token = `${groupId}-r${round}-m${i}`;
+        env.mention(groupId, agent, token);
+        expected.get(groupId)?.push(token);
+      }
+      const token = `c2c-r${round}-m${i}`;
+      env.emulator.postC2CMessage({ from: 'carol', to: agent, content: { text: token } });
+      expected.get('c2c')?.push(token);
+    }
+  };
+
+  /** Waits until every expected token was answered, then checks each was once, in order. */
+  const expectAnsweredOnceInOrder = async (timeoutMs: number): Promise<void> => {
+    const total = [...expected.values()].reduce((n, tokens) => n + tokens.length, 0);
+    const answeredCount = () => refs.reduce((n, [, ref]) => n + answered(ref, agent).length, 0);
+    try {
+      await waitUntil(() => answeredCount() >= total, timeoutMs, `all ${total} messages answered`);
+    } catch (error) {
+      const got = refs.map(
+        ([key, ref]) => `${key}: ${answered(ref, agent).length}/${expected.get(key)?.length}`,
+      );
+      throw new Error(`${(error as Error).message}; answered ${got.join(', ')}`);
+    }
+    for (const [key, ref] of refs) expect(answered(ref, agent)).toEqual(expected.get(key));
+  };
+
+  return { runtime, expected, dispatches, postRound, expectAnsweredOnceInOrder };
 }
 
 describe('the inbound pipeline under faults', () => {
@@ -176,26 +134,22 @@ describe('the inbound pipeline under faults', () => {
   // baseline, so no group (none had a watermark yet) was caught up after the reconnect.
   it('answers 200 messages in 3 groups and a direct chat exactly once, in order, through drops, kicks and UserSig expiry', async () => {
     const agent = 'fbot1';
-    const { dispatch, dispatches, answered } = tokenDispatch();
-    const runtime = agentRuntime(agent, dispatch);
-    await runtime.start();
-    const groups = [room(agent), room(agent), room(agent)];
-    const expected = new Map<string, string[]>([
-      ...groups.map((g): [string, string[]] => [g, []]),
-      ['c2c', []],
-    ]);
+    const { expected, dispatches, postRound, expectAnsweredOnceInOrder } = await tokenAgent(
+      agent,
+      3,
+    );
     const faults: (() => void)[] = [
-      () => emulator.dropConnections(agent),
-      () => emulator.kick(agent),
-      () => emulator.expireUserSig(agent),
-      () => emulator.dropConnections(),
+      () => env.emulator.dropConnections(agent),
+      () => env.emulator.kick(agent),
+      () => env.emulator.expireUserSig(agent),
+      () => env.emulator.dropConnections(),
       () => {},
     ];
     for (const [round, fault] of faults.entries()) {
       // One fault at a time: each round's messages are answered before the next fault.
-      postRound(agent, groups, round, 10, expected);
+      postRound(round, 10);
       fault();
-      await expectAnsweredOnceInOrder(agent, groups, expected, answered, 15_000);
+      await expectAnsweredOnceInOrder(15_000);
     }
     const all = [...expected.values()].flat();
     expect(all).toHaveLength(200);
@@ -206,54 +160,37 @@ describe('the inbound pipeline under faults', () => {
   // knows the session; the SDK ignores the refused re-login and every request got 10008 while
   // the runtime said `connected`.
   it('answers every message exactly once when the emulator restarts on its SQLite file', async () => {
-    const agent = 'fbot2';
-    const { dispatch, answered } = tokenDispatch();
-    const runtime = agentRuntime(agent, dispatch);
-    await runtime.start();
-    const groups = [room(agent), room(agent)];
-    const expected = new Map<string, string[]>([
-      ...groups.map((g): [string, string[]] => [g, []]),
-      ['c2c', []],
-    ]);
-    postRound(agent, groups, 0, 10, expected);
-    await expectAnsweredOnceInOrder(agent, groups, expected, answered, 20_000);
-    postRound(agent, groups, 1, 10, expected);
-    const port = emulator.port;
-    await emulator.close();
-    emulator = await startOnFile(port);
-    postRound(agent, groups, 2, 10, expected);
+    const { runtime, postRound, expectAnsweredOnceInOrder } = await tokenAgent('fbot2', 2);
+    postRound(0, 10);
+    await expectAnsweredOnceInOrder(20_000);
+    postRound(1, 10);
+    await env.restartEmulator();
+    postRound(2, 10);
     await waitUntil(() => runtime.status().state === 'connected', 20_000, 'connected again');
-    postRound(agent, groups, 3, 10, expected);
-    await expectAnsweredOnceInOrder(agent, groups, expected, answered, 30_000);
+    postRound(3, 10);
+    await expectAnsweredOnceInOrder(30_000);
   }, 60_000);
 
   // Issue 7.10. Found by this test: the catch-up of the new connection was folded into the one
   // still running, whose read of the cut group had failed; and the baseline moved on anyway.
   it('loses nothing when the connection drops again while the catch-up of a reconnect runs', async () => {
     const agent = 'fbot3';
-    const { dispatch, answered } = tokenDispatch();
-    const runtime = agentRuntime(agent, dispatch);
-    await runtime.start();
-    const groups = [room(agent), room(agent)];
-    const expected = new Map<string, string[]>([
-      ...groups.map((g): [string, string[]] => [g, []]),
-      ['c2c', []],
-    ]);
-    postRound(agent, groups, 0, 5, expected);
-    await expectAnsweredOnceInOrder(agent, groups, expected, answered, 15_000);
+    const { postRound, expectAnsweredOnceInOrder } = await tokenAgent(agent, 2);
+    postRound(0, 5);
+    await expectAnsweredOnceInOrder(15_000);
     // The catch-up after the reconnect waits on a group's history: the next drop cuts it there.
     const slowHistory = 'fault fired on group_open_http_svc.group_msg_get for fbot3';
-    emulator.injectFault({
+    env.emulator.injectFault({
       command: 'group_open_http_svc.group_msg_get',
       userId: agent,
       delayMs: 2_000,
     });
-    emulator.dropConnections(agent);
-    postRound(agent, groups, 1, 5, expected);
+    env.emulator.dropConnections(agent);
+    postRound(1, 5);
     await waitUntil(() => emulatorLog.some((l) => l.startsWith(slowHistory)), 15_000, 'catch-up');
-    emulator.dropConnections(agent);
-    postRound(agent, groups, 2, 5, expected);
-    await expectAnsweredOnceInOrder(agent, groups, expected, answered, 20_000);
+    env.emulator.dropConnections(agent);
+    postRound(2, 5);
+    await expectAnsweredOnceInOrder(20_000);
   }, 45_000);
 });
 
@@ -270,8 +207,8 @@ describe('the runtime when TIM ends its session while the connection is away', (
     const seen: string[] = [];
     runtime.on('status', (status) => seen.push(status.state));
     // The kick cannot reach the SDK (its socket is gone): it ends the session on the server.
-    emulator.dropConnections(agent);
-    emulator.kick(agent);
+    env.emulator.dropConnections(agent);
+    env.emulator.kick(agent);
     await waitUntil(() => seen.includes('connected'), 15_000, 'connected again');
     // Connected means working: TIM knows this session.
     const sent = await runtime.messages.send(c2cRef('alice'), 'back');

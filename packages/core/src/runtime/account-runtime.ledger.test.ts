@@ -1,10 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Emulator, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStoreError } from '../errors/state-store-error.js';
 import type { InboundEvent } from '../pipeline/inbound-event.js';
 import { openSqliteStateStore } from '../state/sqlite-state-store.js';
@@ -12,12 +8,9 @@ import type { StateStore } from '../state/state-store.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import type { TimMessage } from '../tim/tim-message.js';
 import { createAccountRegistry } from './account-registry.js';
-import {
-  type AccountRuntime,
-  type AccountRuntimeOptions,
-  createAccountRuntime,
-  type InboundMessage,
-} from './account-runtime.js';
+import type { AccountRuntime, AccountRuntimeOptions, InboundMessage } from './account-runtime.js';
+import { childLines } from './test-support/child-lines.js';
+import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 // At-least-once delivery, runtime side. The crash is real (a child process killed with
 // SIGKILL) and so is the SQLite file it leaves behind. The real path by which a message comes
@@ -27,49 +20,33 @@ import {
 // reconnect), so for the `message`-event path (no dispatch) TIM delivering it again is played
 // by emitting it on the restarted runtime's own TimClient.
 
-const SDK_APP_ID = 1400000101;
-const SECRET_KEY = 'ledger-test-secret';
 const crashHost = fileURLToPath(new URL('./fixtures/crash-host.ts', import.meta.url));
 
-let emulator: Emulator;
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000101,
+  secretKey: 'ledger-test-secret',
+  name: 'ledger',
+});
 let stateDir: string;
-const runtimes: AccountRuntime[] = [];
+/** Runtimes of a registry, stopped after each test like those of `runtimeFor`. */
+const registered: AccountRuntime[] = [];
 const children: ChildProcess[] = [];
 const stores: StateStore[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
 beforeEach(() => {
-  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-ledger-'));
+  stateDir = env.stateDir();
 });
 
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
+  await Promise.all(registered.splice(0).map((r) => r.stop()));
   for (const store of stores.splice(0)) store.close();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
-function configFor(userId: string) {
-  return {
-    accountId: userId,
-    server: emulator.wsUrl,
-    stateDir,
-    credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-  };
-}
+const configFor = (userId: string) => env.accountConfig(userId, { stateDir });
 
-function runtimeFor(userId: string, options: Omit<AccountRuntimeOptions, 'config'> = {}) {
-  const runtime = createAccountRuntime({ config: configFor(userId), ...options });
-  runtimes.push(runtime);
-  return runtime;
-}
+const runtimeFor = (userId: string, options: Omit<AccountRuntimeOptions, 'config'> = {}) =>
+  env.agentRuntime(userId, undefined, { stateDir }, options);
 
 /** Every message a runtime delivers, in order. */
 function collect(runtime: AccountRuntime): InboundMessage[] {
@@ -111,13 +88,8 @@ function crashHostFor(userId: string, mode: 'events' | 'dispatch' = 'events') {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
-  const lines: string[] = [];
   const waiters: Array<() => void> = [];
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
+  const lines = childLines(child.stdout, () => {
     for (const wake of waiters.splice(0)) wake();
   });
   child.on('exit', () => {
@@ -144,28 +116,29 @@ function crashHostFor(userId: string, mode: 'events' | 'dispatch' = 'events') {
 
 describe('AccountRuntime at-least-once delivery', () => {
   it('dispatches a message again after a crash mid-dispatch, through catch-up; once handled, never again', async () => {
-    emulator.createUser('cu_bob');
+    env.emulator.createUser('cu_bob');
     const host = crashHostFor('cu_alice', 'dispatch');
     expect(await host.line('ready:')).toBe('connected');
-    emulator.postC2CMessage({ from: 'cu_bob', to: 'cu_alice', content: { text: 'answer me' } });
+    env.emulator.postC2CMessage({ from: 'cu_bob', to: 'cu_alice', content: { text: 'answer me' } });
     const id = await host.line('dispatch:');
     await host.crash();
 
     const events: InboundEvent[] = [];
+    let answer = () => {};
     const answered = new Promise<void>((resolve) => {
-      const again = runtimeFor('cu_alice', {
-        dispatch: (event) => {
-          events.push(event);
-          setImmediate(resolve);
-          return 'here I am';
-        },
-      });
-      void again.start();
+      answer = resolve;
     });
+    const restarted = runtimeFor('cu_alice', {
+      dispatch: (event) => {
+        events.push(event);
+        setImmediate(answer);
+        return 'here I am';
+      },
+    });
+    void restarted.start();
     await answered;
     expect(events.map((e) => e.messages.map((m) => m.id))).toEqual([[id]]);
     expect(events[0]?.catchUp).toBe(true);
-    const restarted = runtimes.at(-1)!;
     await waitFor(() => restarted.store.getLedgerEntry(id)?.status === 'handled');
     await restarted.stop();
 
@@ -178,10 +151,14 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it('delivers a message again after a crash before markHandled (real SIGKILL, same SQLite file)', async () => {
-    emulator.createUser('crash_bob');
+    env.emulator.createUser('crash_bob');
     const host = crashHostFor('crash_alice');
     expect(await host.line('ready:')).toBe('connected');
-    emulator.postC2CMessage({ from: 'crash_bob', to: 'crash_alice', content: { text: 'there?' } });
+    env.emulator.postC2CMessage({
+      from: 'crash_bob',
+      to: 'crash_alice',
+      content: { text: 'there?' },
+    });
     const seen = JSON.parse(await host.line('message:')) as TimMessage;
     await host.crash();
 
@@ -209,11 +186,15 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it('does not deliver a handled message again after a restart; one debug line says why', async () => {
-    emulator.createUser('done_bob');
+    env.emulator.createUser('done_bob');
     const first = runtimeFor('done_alice');
     await first.start();
     const received = nextMessage(first, 'answered');
-    emulator.postC2CMessage({ from: 'done_bob', to: 'done_alice', content: { text: 'answered' } });
+    env.emulator.postC2CMessage({
+      from: 'done_bob',
+      to: 'done_alice',
+      content: { text: 'answered' },
+    });
     const message = await received;
     first.markHandled(message);
     await first.stop();
@@ -235,12 +216,12 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it('does not deliver a failed message again', async () => {
-    emulator.createUser('fail_bob');
+    env.emulator.createUser('fail_bob');
     const runtime = runtimeFor('fail_alice');
     const delivered = collect(runtime);
     await runtime.start();
     const received = nextMessage(runtime, 'bad');
-    emulator.postC2CMessage({ from: 'fail_bob', to: 'fail_alice', content: { text: 'bad' } });
+    env.emulator.postC2CMessage({ from: 'fail_bob', to: 'fail_alice', content: { text: 'bad' } });
     const message = await received;
     runtime.store.markFailed(message.id, 'dispatch_failed');
     await runtime.stop();
@@ -250,7 +231,7 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it('delivers a message the store could not record, and reports the StateStoreError', async () => {
-    emulator.createUser('broken_bob');
+    env.emulator.createUser('broken_bob');
     const store = openSqliteStateStore({ accountId: 'broken_alice', stateDir });
     stores.push(store);
     const logger = createRecordingLogger();
@@ -261,7 +242,7 @@ describe('AccountRuntime at-least-once delivery', () => {
     store.close(); // every store call now throws a real StateStoreError
 
     const received = nextMessage(runtime, 'still here');
-    emulator.postC2CMessage({
+    env.emulator.postC2CMessage({
       from: 'broken_bob',
       to: 'broken_alice',
       content: { text: 'still here' },
@@ -280,7 +261,7 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it('logs at error level instead of emitting when nobody listens for errors', async () => {
-    emulator.createUser('quiet_bob');
+    env.emulator.createUser('quiet_bob');
     const store = openSqliteStateStore({ accountId: 'quiet_alice', stateDir });
     stores.push(store);
     const logger = createRecordingLogger();
@@ -288,7 +269,7 @@ describe('AccountRuntime at-least-once delivery', () => {
     await runtime.start();
     store.close();
     const received = nextMessage(runtime, 'no listener');
-    emulator.postC2CMessage({
+    env.emulator.postC2CMessage({
       from: 'quiet_bob',
       to: 'quiet_alice',
       content: { text: 'no listener' },
@@ -303,7 +284,7 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it("reports a message listener's thrown error and rejected promise, never swallowing them", async () => {
-    emulator.createUser('throw_bob');
+    env.emulator.createUser('throw_bob');
     const logger = createRecordingLogger();
     const runtime = runtimeFor('throw_alice', { logger });
     const errors: Array<[Error, { accountId: string; messageId?: string }]> = [];
@@ -318,10 +299,18 @@ describe('AccountRuntime at-least-once delivery', () => {
     await runtime.start();
 
     const thrown = reported();
-    emulator.postC2CMessage({ from: 'throw_bob', to: 'throw_alice', content: { text: 'throw' } });
+    env.emulator.postC2CMessage({
+      from: 'throw_bob',
+      to: 'throw_alice',
+      content: { text: 'throw' },
+    });
     await thrown;
     const rejected = reported();
-    emulator.postC2CMessage({ from: 'throw_bob', to: 'throw_alice', content: { text: 'reject' } });
+    env.emulator.postC2CMessage({
+      from: 'throw_bob',
+      to: 'throw_alice',
+      content: { text: 'reject' },
+    });
     await rejected;
     expect(errors.map(([error]) => error.message)).toEqual(['listener threw', 'listener rejected']);
     expect(errors.every(([, detail]) => typeof detail.messageId === 'string')).toBe(true);
@@ -329,10 +318,10 @@ describe('AccountRuntime at-least-once delivery', () => {
   });
 
   it("forwards an account's error to the registry's error listener, with the account", async () => {
-    emulator.createUser('reg_bob');
+    env.emulator.createUser('reg_bob');
     const registry = createAccountRegistry();
     const runtime = registry.add(configFor('reg_alice'));
-    runtimes.push(runtime);
+    registered.push(runtime);
     registry.on('message', () => {
       throw new Error('host listener threw');
     });
@@ -340,7 +329,7 @@ describe('AccountRuntime at-least-once delivery', () => {
       registry.once('error', (error, detail) => resolve([error, detail])),
     );
     await runtime.start();
-    emulator.postC2CMessage({ from: 'reg_bob', to: 'reg_alice', content: { text: 'hi' } });
+    env.emulator.postC2CMessage({ from: 'reg_bob', to: 'reg_alice', content: { text: 'hi' } });
     const [error, detail] = await reported;
     expect(error.message).toBe('host listener threw');
     expect(detail).toMatchObject({ accountId: 'reg_alice', messageId: expect.any(String) });

@@ -1,86 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Emulator, type EmulatorMessage, startEmulator } from '@clawlink/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorMessage } from '@clawlink/emulator';
+import { describe, expect, it } from 'vitest';
 import type { ClawlinkError } from '../errors/clawlink-error.js';
-import type { Dispatch, InboundEvent } from '../pipeline/inbound-event.js';
 import { waitUntil } from '../tim/test-support.js';
-import { type AccountRuntime, createAccountRuntime } from './account-runtime.js';
+import { recordingDispatch, textOf, useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
-const SDK_APP_ID = 1400000401;
-const SECRET_KEY = 'pipeline-test-secret';
-
-let emulator: Emulator;
-const stateDirs: string[] = [];
-const runtimes: AccountRuntime[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY });
-  emulator.createUser('alice', { nick: 'Alice' });
-  emulator.createUser('carol', { nick: 'Carol' });
+const env = useEmulatorRuntimes({
+  sdkAppId: 1400000401,
+  secretKey: 'pipeline-test-secret',
+  name: 'pipeline',
+  users: { alice: 'Alice', carol: 'Carol' },
+  config: { debounce: { windowMs: 0 } },
 });
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-afterEach(async () => {
-  await Promise.all(runtimes.splice(0).map((r) => r.stop()));
-  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-let rooms = 0;
-/** A fresh group with alice and the agent as members. */
-function room(agent: string): string {
-  const groupId = `room${++rooms}`;
-  emulator.createGroup({
-    groupId,
-    name: `Room ${rooms}`,
-    owner: 'alice',
-    members: ['alice', agent],
-  });
-  return groupId;
-}
-
-function agentRuntime(
-  userId: string,
-  dispatch: Dispatch | undefined,
-  extra: Record<string, unknown> = {},
-  stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-')),
-): AccountRuntime {
-  stateDirs.push(stateDir);
-  const runtime = createAccountRuntime({
-    config: {
-      accountId: userId,
-      server: emulator.wsUrl,
-      stateDir,
-      credentials: { kind: 'secretKey', sdkAppId: SDK_APP_ID, userId, secretKey: SECRET_KEY },
-      debounce: { windowMs: 0 },
-      ...extra,
-    },
-    ...(dispatch ? { dispatch } : {}),
-  });
-  runtimes.push(runtime);
-  return runtime;
-}
-
-const say = (groupId: string, text: string, mentions: string[] = []) =>
-  emulator.postGroupMessage({ groupId, from: 'alice', content: { text, atUserIds: mentions } });
-
-const repliesOf = (groupId: string, agent: string): EmulatorMessage[] =>
-  emulator.groupHistory(groupId).filter((m) => m.from === agent);
-
-const textOf = (message: EmulatorMessage): string =>
-  'text' in message.content ? message.content.text : '';
+const { agentRuntime, room, say, repliesOf } = env;
 
 describe('the inbound pipeline on a runtime', () => {
   it('answers a mention with a quoted, mentioning reply and ignores a message without one', async () => {
-    const seen: InboundEvent[] = [];
-    const runtime = agentRuntime('bot1', (event) => {
-      seen.push(event);
-      return `echo: ${event.text}`;
-    });
+    const { dispatch, events: seen } = recordingDispatch((event) => `echo: ${event.text}`);
+    const runtime = agentRuntime('bot1', dispatch);
     await runtime.start();
     const groupId = room('bot1');
     say(groupId, 'nobody asked you');
@@ -106,33 +42,22 @@ describe('the inbound pipeline on a runtime', () => {
   });
 
   it('lets a host change the policy for the very next message through refreshConfig', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-'));
-    stateDirs.push(stateDir);
     // The host's own config, edited without telling anyone (as OpenClaw does).
     const hostConfig = { requireMention: true, broken: false };
     let applied: boolean | undefined;
-    const runtime = createAccountRuntime({
-      config: {
-        accountId: 'bot_refresh',
-        server: emulator.wsUrl,
-        stateDir,
-        credentials: {
-          kind: 'secretKey',
-          sdkAppId: SDK_APP_ID,
-          userId: 'bot_refresh',
-          secretKey: SECRET_KEY,
+    const runtime = agentRuntime(
+      'bot_refresh',
+      (event) => `echo: ${event.text}`,
+      {},
+      {
+        refreshConfig: (self) => {
+          if (hostConfig.broken) throw new Error('the host config could not be read');
+          if (applied === hostConfig.requireMention) return;
+          self.updateConfig({ groups: { requireMention: hostConfig.requireMention } });
+          applied = hostConfig.requireMention;
         },
-        debounce: { windowMs: 0 },
       },
-      dispatch: (event) => `echo: ${event.text}`,
-      refreshConfig: (self) => {
-        if (hostConfig.broken) throw new Error('the host config could not be read');
-        if (applied === hostConfig.requireMention) return;
-        self.updateConfig({ groups: { requireMention: hostConfig.requireMention } });
-        applied = hostConfig.requireMention;
-      },
-    });
-    runtimes.push(runtime);
+    );
     await runtime.start();
     const groupId = room('bot_refresh');
     await runtime.channels.get(groupId);
@@ -162,17 +87,10 @@ describe('the inbound pipeline on a runtime', () => {
     expect(Buffer.byteLength(long)).toBeGreaterThan(30_000);
     const runtime = agentRuntime('bot2', () => long);
     await runtime.start();
-    emulator.postC2CMessage({ from: 'carol', to: 'bot2', content: { text: 'write a lot' } });
-    await waitUntil(
-      () => emulator.c2cHistory('carol', 'bot2').filter((m) => m.from === 'bot2').length >= 3,
-      15_000,
-      'the parts',
-    );
+    env.emulator.postC2CMessage({ from: 'carol', to: 'bot2', content: { text: 'write a lot' } });
+    await waitUntil(() => env.directRepliesOf('carol', 'bot2').length >= 3, 15_000, 'the parts');
     await waitUntil(() => runtime.metrics().replied === 1, 15_000, 'the whole reply');
-    const parts = emulator
-      .c2cHistory('carol', 'bot2')
-      .filter((m) => m.from === 'bot2')
-      .map(textOf);
+    const parts = env.directRepliesOf('carol', 'bot2').map(textOf);
     for (const part of parts) expect(Buffer.byteLength(part)).toBeLessThan(12 * 1024);
     for (const part of parts) expect((part.match(/^```/gm) ?? []).length % 2).toBe(0);
     const rejoined = parts
@@ -183,15 +101,8 @@ describe('the inbound pipeline on a runtime', () => {
   });
 
   it('coalesces a burst into one dispatch', async () => {
-    const events: InboundEvent[] = [];
-    const runtime = agentRuntime(
-      'bot3',
-      (event) => {
-        events.push(event);
-        return 'got them';
-      },
-      { debounce: { windowMs: 400 } },
-    );
+    const { dispatch, events } = recordingDispatch(() => 'got them');
+    const runtime = agentRuntime('bot3', dispatch, { debounce: { windowMs: 400 } });
     await runtime.start();
     const groupId = room('bot3');
     for (const word of ['one', 'two', 'three']) say(groupId, `@bot3 ${word}`, ['bot3']);
@@ -249,25 +160,27 @@ describe('the inbound pipeline on a runtime', () => {
   });
 
   it('answers messages posted while it was stopped after it starts again (catch-up), once', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-pipeline-'));
-    const events: InboundEvent[] = [];
-    const dispatch: Dispatch = (event) => {
-      events.push(event);
-      return `answer to ${event.messages.map((m) => m.text).join('|')}`;
-    };
-    const first = agentRuntime('bot6', dispatch, {}, stateDir);
+    const stateDir = env.stateDir();
+    const { dispatch, events } = recordingDispatch(
+      (event) => `answer to ${event.messages.map((m) => m.text).join('|')}`,
+    );
+    const first = agentRuntime('bot6', dispatch, { stateDir });
     await first.start();
     const groupId = room('bot6');
     say(groupId, '@bot6 before', ['bot6']);
     await waitUntil(() => repliesOf(groupId, 'bot6').length === 1, 10_000, 'the first reply');
     await first.stop();
     say(groupId, '@bot6 while you were away', ['bot6']);
-    emulator.postC2CMessage({ from: 'carol', to: 'bot6', content: { text: 'a direct one too' } });
-    const second = agentRuntime('bot6', dispatch, {}, stateDir);
+    env.emulator.postC2CMessage({
+      from: 'carol',
+      to: 'bot6',
+      content: { text: 'a direct one too' },
+    });
+    const second = agentRuntime('bot6', dispatch, { stateDir });
     await second.start();
     await waitUntil(() => repliesOf(groupId, 'bot6').length === 2, 15_000, 'the caught-up reply');
     await waitUntil(
-      () => emulator.c2cHistory('carol', 'bot6').some((m) => m.from === 'bot6'),
+      () => env.directRepliesOf('carol', 'bot6').length > 0,
       15_000,
       'the caught-up direct reply',
     );
