@@ -50,21 +50,7 @@ try {
   say('installing the plugin: openclaw plugins install npm-pack:clawlink-openclaw-0.0.0.tgz');
   await sandbox.installPlugin(tarball);
   const port = await freePort();
-  sandbox.configure(
-    gatewayConfig({
-      modelBaseUrl: model.baseUrl,
-      port,
-      account: {
-        server: emulator.wsUrl,
-        credentials: {
-          kind: 'secretKey',
-          sdkAppId: SDK_APP_ID,
-          userId: 'bot',
-          secretKey: SECRET_KEY,
-        },
-      },
-    }),
-  );
+  sandbox.configure(gatewayConfig({ emulator, secretKey: SECRET_KEY, model, port }));
   say(`starting: openclaw gateway run --port ${port} --bind loopback`);
   const gateway = sandbox.startGateway(port);
   await until(() => emulator.onlineUsers().includes('bot'), gateway, 'the bot to log in');

@@ -1,11 +1,9 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.base.js';
 
 export default defineConfig({
+  ...libraryBuild,
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
   target: 'node24',
   // The host's SDK is the gateway's own copy (a peer): never bundled.
   external: [/^openclaw(\/|$)/],

@@ -1,18 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-// Tests run against the sources of sibling packages, so no build is needed between edits.
-const src = (pkg: string) => fileURLToPath(new URL(`../${pkg}/src/index.ts`, import.meta.url));
+import { siblingSources } from '../../vitest.base.mjs';
 
 export default defineConfig({
-  resolve: {
-    alias: {
-      '@clawlink/core': src('core'),
-      '@clawlink/emulator': src('emulator'),
-      '@clawlink/tim-facts': src('tim-facts'),
-      '@clawlink/usersig': src('usersig'),
-    },
-  },
+  resolve: { alias: siblingSources('core', 'emulator', 'tim-facts', 'usersig') },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],

@@ -8,19 +8,12 @@ import { join } from 'node:path';
 import { createAccountRuntime } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
+import { memorySnapshot, printMemoryPerAccount } from './memory-support.mjs';
 import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
 
 const [mode, countText, wsUrl] = process.argv.slice(2);
 const count = Number(countText);
 const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
-
-async function snapshot() {
-  await settle();
-  for (let i = 0; i < 3; i++) globalThis.gc();
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heapUsed, rss };
-}
 
 /** The approach tim-sdk research measured: browser globals and a fresh module copy per user. */
 function freshModuleLogin(userId) {
@@ -54,7 +47,7 @@ const held = [];
 const warm = createTimClient({ sdkAppId: SDK_APP_ID, server: wsUrl });
 await warm.login({ userId: `${prefix}warm`, userSig: sig(`${prefix}warm`) });
 await warm.destroy();
-const before = await snapshot();
+const before = await memorySnapshot();
 const started = performance.now();
 for (let i = 0; i < count; i++) {
   const userId = `${prefix}${i}`;
@@ -81,17 +74,8 @@ for (let i = 0; i < count; i++) {
   }
 }
 const readyMs = performance.now() - started;
-const after = await snapshot();
-const mb = (bytes) => Math.round((bytes / count / 1024 / 1024) * 100) / 100;
-console.log(
-  JSON.stringify({
-    mode,
-    count,
-    heapPerAccountMb: mb(after.heapUsed - before.heapUsed),
-    rssPerAccountMb: mb(after.rss - before.rss),
-    readyMs: Math.round(readyMs),
-  }),
-);
+const after = await memorySnapshot();
+printMemoryPerAccount({ mode, count, before, after, readyMs });
 await Promise.all(held.map((stop) => stop()));
 rmSync(stateDir, { recursive: true, force: true });
 process.exit(0);

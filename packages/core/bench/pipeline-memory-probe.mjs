@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createAccountRuntime } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
+import { memorySnapshot, printMemoryPerAccount } from './memory-support.mjs';
 import { adminOf, pipelineConfig, postedAt, runPoster, waitFor } from './pipeline-support.mjs';
 import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
 
@@ -19,14 +20,6 @@ if (!['client', 'pipeline'].includes(mode) || !Number.isInteger(count) || count 
   throw new Error('usage: pipeline-memory-probe.mjs <client|pipeline> <count> <wsUrl>');
 }
 const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
-
-async function snapshot() {
-  await settle();
-  for (let i = 0; i < 3; i++) globalThis.gc();
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heapUsed, rss };
-}
 
 const admin = adminOf(wsUrl);
 const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-bench-'));
@@ -58,23 +51,14 @@ async function open(userId) {
 }
 const closeWarm = await open(`${prefix}warm`);
 await closeWarm();
-const before = await snapshot();
+const before = await memorySnapshot();
 const started = performance.now();
 for (let i = 0; i < count; i++) held.push(await open(`${prefix}${i}`));
 const readyMs = performance.now() - started;
 await runPoster({ adminUrl: admin.adminUrl, from: sender, toPrefix: prefix, count, inFlight: 4 });
 await waitFor(() => received >= count, `${count} messages received`, 120_000, 20);
-const after = await snapshot();
-const mb = (bytes) => Math.round((bytes / count / 1024 / 1024) * 100) / 100;
-console.log(
-  JSON.stringify({
-    mode,
-    count,
-    heapPerAccountMb: mb(after.heapUsed - before.heapUsed),
-    rssPerAccountMb: mb(after.rss - before.rss),
-    readyMs: Math.round(readyMs),
-  }),
-);
+const after = await memorySnapshot();
+printMemoryPerAccount({ mode, count, before, after, readyMs });
 await Promise.all(held.map((close) => close()));
 rmSync(stateDir, { recursive: true, force: true });
 process.exit(0);

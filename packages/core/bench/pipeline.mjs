@@ -11,11 +11,9 @@
 //   4. RSS per account with the pipeline, N held (pipeline-memory-probe.mjs, fresh processes).
 //   node --expose-gc bench/pipeline.mjs     (CLAWLINK_BENCH_QUICK=1 for a quick run)
 // Prints a table; nothing here is asserted anywhere.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAccountRuntime, openSqliteStateStore } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
@@ -29,7 +27,14 @@ import {
   runPoster,
   waitFor,
 } from './pipeline-support.mjs';
-import { median, SDK_APP_ID, SECRET_KEY, startEmulatorProcess } from './support.mjs';
+import {
+  median,
+  ratio,
+  runProbe,
+  SDK_APP_ID,
+  SECRET_KEY,
+  startEmulatorProcess,
+} from './support.mjs';
 
 const QUICK = process.env.CLAWLINK_BENCH_QUICK === '1';
 const settings = QUICK
@@ -141,12 +146,16 @@ async function streamRound(kind, tag) {
     count: total,
     rate: settings.rate,
   });
+  let giveUp;
   await Promise.race([
     finished,
-    sleep(60_000).then(() => {
-      throw new Error(`${kind} received ${received} of ${total} messages`);
+    new Promise((_, reject) => {
+      giveUp = setTimeout(
+        () => reject(new Error(`${kind} received ${received} of ${total} messages`)),
+        60_000,
+      );
     }),
-  ]);
+  ]).finally(() => clearTimeout(giveUp));
   await stop();
   return {
     cpuUs: (cpuEnd - cpuStart) / (total - warm),
@@ -365,32 +374,23 @@ const catchUpMs = (kind, key = 'ms') => median(catchUps[kind].map((r) => r[key])
 const catchUpMessages = (kind) => Math.min(...catchUps[kind].map((r) => r.messages));
 
 // 4. RSS per account, N held, each kind in a fresh process.
-const probe = fileURLToPath(new URL('./pipeline-memory-probe.mjs', import.meta.url));
-const measure = (mode) => {
-  const output = execFileSync(
-    process.execPath,
-    ['--expose-gc', probe, mode, String(settings.accounts), emulator.wsUrl],
-    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  );
-  const line = output
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (!line) throw new Error(`memory probe '${mode}' printed no result:\n${output}`);
-  return JSON.parse(line);
-};
+const measure = (mode) =>
+  runProbe('pipeline-memory-probe.mjs', [mode, String(settings.accounts), emulator.wsUrl]);
 const memClient = measure('client');
 log(`memory client: ${JSON.stringify(memClient)}`);
 const memPipeline = measure('pipeline');
 log(`memory pipeline: ${JSON.stringify(memPipeline)}`);
 await emulator.stop();
 
-const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const row = (label, baseline, measured, r) =>
   console.log(
     `  ${label.padEnd(40)}${baseline.padStart(14)}${measured.padStart(14)}${r.padStart(9)}`,
   );
-const f = (value, digits, unit) => `${value.toFixed(digits)} ${unit}`;
+/** A row of `baseline` against `measured`, both shown with `digits` decimals and `unit`. */
+const compare = (label, baseline, measured, digits, unit) => {
+  const f = (value) => `${value.toFixed(digits)} ${unit}`;
+  row(label, f(baseline), f(measured), ratio(measured, baseline));
+};
 const cpuClient = streamMedian('client', 'cpuUs');
 const cpuPipeline = streamMedian('pipeline', 'cpuUs');
 const cpuUnbatched = streamMedian('unbatched', 'cpuUs');
@@ -416,84 +416,48 @@ console.log('');
 console.log(
   `  ${'measure'.padEnd(40)}${'baseline'.padStart(14)}${'pipeline'.padStart(14)}${'ratio'.padStart(9)}`,
 );
-row(
-  'CPU per message (zero-time dispatch)',
-  f(cpuClient, 0, 'µs'),
-  f(cpuPipeline, 0, 'µs'),
-  ratio(cpuPipeline, cpuClient),
-);
-row(
-  '  same, ledger unbatched (before)',
-  f(cpuClient, 0, 'µs'),
-  f(cpuUnbatched, 0, 'µs'),
-  ratio(cpuUnbatched, cpuClient),
-);
+compare('CPU per message (zero-time dispatch)', cpuClient, cpuPipeline, 0, 'µs');
+compare('  same, ledger unbatched (before)', cpuClient, cpuUnbatched, 0, 'µs');
 row(
   'event loop busy at the steady load',
   `${(streamMedian('client', 'elu') * 100).toFixed(1)} %`,
   `${(streamMedian('pipeline', 'elu') * 100).toFixed(1)} %`,
   ratio(streamMedian('pipeline', 'elu'), streamMedian('client', 'elu')),
 );
-row(
-  'latency post -> handler, p50',
-  f(p50Client, 2, 'ms'),
-  f(p50Pipeline, 2, 'ms'),
-  ratio(p50Pipeline, p50Client),
-);
-row(
-  'latency post -> handler, p99',
-  f(p99Client, 2, 'ms'),
-  f(p99Pipeline, 2, 'ms'),
-  ratio(p99Pipeline, p99Client),
-);
-row(
-  'ledger writes/s: recordSeen, unbatched',
-  f(rawRate, 0, '/s'),
-  f(seenUnbatchedRate, 0, '/s'),
-  ratio(seenUnbatchedRate, rawRate),
-);
-row('  batched, 100 per turn', f(rawRate, 0, '/s'), f(seenRate, 0, '/s'), ratio(seenRate, rawRate));
-row(
-  'ledger: messages/s, seen+handled+watermark',
-  f(rawRate, 0, '/s'),
-  f(cycleUnbatchedRate, 0, '/s'),
-  ratio(cycleUnbatchedRate, rawRate),
-);
-row(
-  '  one commit per message',
-  f(rawRate, 0, '/s'),
-  f(cyclePerMessageRate, 0, '/s'),
-  ratio(cyclePerMessageRate, rawRate),
-);
-row(
-  '  batched, 100 messages per turn',
-  f(rawRate, 0, '/s'),
-  f(cycleRate, 0, '/s'),
-  ratio(cycleRate, rawRate),
-);
-row(
+compare('latency post -> handler, p50', p50Client, p50Pipeline, 2, 'ms');
+compare('latency post -> handler, p99', p99Client, p99Pipeline, 2, 'ms');
+compare('ledger writes/s: recordSeen, unbatched', rawRate, seenUnbatchedRate, 0, '/s');
+compare('  batched, 100 per turn', rawRate, seenRate, 0, '/s');
+compare('ledger: messages/s, seen+handled+watermark', rawRate, cycleUnbatchedRate, 0, '/s');
+compare('  one commit per message', rawRate, cyclePerMessageRate, 0, '/s');
+compare('  batched, 100 messages per turn', rawRate, cycleRate, 0, '/s');
+compare(
   `catch up ${catchUpTotal} missed messages`,
-  f(catchUpMs('client'), 0, 'ms'),
-  f(catchUpMs('pipeline'), 0, 'ms'),
-  ratio(catchUpMs('pipeline'), catchUpMs('client')),
+  catchUpMs('client'),
+  catchUpMs('pipeline'),
+  0,
+  'ms',
 );
-row(
+compare(
   '  of which CPU time in this process',
-  f(catchUpMs('client', 'cpuMs'), 0, 'ms'),
-  f(catchUpMs('pipeline', 'cpuMs'), 0, 'ms'),
-  ratio(catchUpMs('pipeline', 'cpuMs'), catchUpMs('client', 'cpuMs')),
+  catchUpMs('client', 'cpuMs'),
+  catchUpMs('pipeline', 'cpuMs'),
+  0,
+  'ms',
 );
-row(
+compare(
   `RSS per account, ${settings.accounts} held`,
-  f(memClient.rssPerAccountMb, 2, 'MB'),
-  f(memPipeline.rssPerAccountMb, 2, 'MB'),
-  ratio(memPipeline.rssPerAccountMb, memClient.rssPerAccountMb),
+  memClient.rssPerAccountMb,
+  memPipeline.rssPerAccountMb,
+  2,
+  'MB',
 );
-row(
+compare(
   `heap per account, ${settings.accounts} held`,
-  f(memClient.heapPerAccountMb, 2, 'MB'),
-  f(memPipeline.heapPerAccountMb, 2, 'MB'),
-  ratio(memPipeline.heapPerAccountMb, memClient.heapPerAccountMb),
+  memClient.heapPerAccountMb,
+  memPipeline.heapPerAccountMb,
+  2,
+  'MB',
 );
 console.log('');
 console.log(

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createAccountRuntime } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
-import { pipelineConfig } from './pipeline-support.mjs';
+import { adminOf, cpuMicros, pipelineConfig } from './pipeline-support.mjs';
 import { SDK_APP_ID, SECRET_KEY, startEmulatorProcess } from './support.mjs';
 
 const total = Number(process.argv[2] ?? 20_000);
@@ -26,16 +26,7 @@ if (!Number.isInteger(total) || total < 4 * WINDOW) {
 }
 
 const emulator = await startEmulatorProcess();
-const adminUrl = emulator.wsUrl.replace(/^ws:/, 'http:');
-const admin = async (path, body) => {
-  const response = await fetch(`${adminUrl}/admin${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-};
+const { adminUrl, post: admin } = adminOf(emulator.wsUrl);
 
 const sender = 'bench_sender';
 const receiver = 'bench_receiver';
@@ -78,10 +69,6 @@ const gcHeap = () => {
   for (let i = 0; i < 3; i++) globalThis.gc();
   return process.memoryUsage().heapUsed;
 };
-const cpu = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
 /** CPU time (µs) when the n-th message arrived; the heap (after GC) at the first mark. */
 const marks = new Map();
 let heapAtStart = 0;
@@ -94,7 +81,7 @@ const finished = new Promise((resolve) => {
 onMessage = () => {
   received++;
   if (received === WINDOW) heapAtStart = gcHeap();
-  if (markAt.has(received)) marks.set(received, cpu());
+  if (markAt.has(received)) marks.set(received, cpuMicros());
   if (received === total) done();
 };
 

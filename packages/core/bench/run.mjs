@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { createAccountRuntime, createMemoryStateStore } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
-import { median, SDK_APP_ID, SECRET_KEY, startEmulatorProcess } from './support.mjs';
+import {
+  median,
+  ratio,
+  runProbe,
+  SDK_APP_ID,
+  SECRET_KEY,
+  startEmulatorProcess,
+} from './support.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,40 +79,13 @@ const readyClient = median(clientMs.slice(1));
 const readyRuntime = median(runtimeMs.slice(1));
 
 // 2. Memory per account, each kind in a fresh process (node --expose-gc), N accounts held.
-const probe = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
-const measure = (mode) => {
-  const output = execFileSync(
-    process.execPath,
-    ['--expose-gc', probe, mode, String(accounts), emulator.wsUrl],
-    { encoding: 'utf8' },
-  );
-  // The plain SDK prints its version banner on load; the result is the last JSON line.
-  const line = output
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (!line) throw new Error(`memory probe '${mode}' printed no result:\n${output}`);
-  return JSON.parse(line);
-};
+const measure = (mode) => runProbe('memory-probe.mjs', [mode, String(accounts), emulator.wsUrl]);
 const client = measure('client');
 const runtime = measure('runtime');
 const fresh = measure('fresh-module');
 
 // 3. A fleet started at once, each kind in a fresh process (bench/fleet-probe.mjs).
-const fleetProbe = fileURLToPath(new URL('./fleet-probe.mjs', import.meta.url));
-const fleetOf = (mode) => {
-  const output = execFileSync(
-    process.execPath,
-    ['--expose-gc', fleetProbe, mode, String(fleet), emulator.wsUrl],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const line = output
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (!line) throw new Error(`fleet probe '${mode}' printed no result:\n${output}`);
-  return JSON.parse(line);
-};
+const fleetOf = (mode) => runProbe('fleet-probe.mjs', [mode, String(fleet), emulator.wsUrl]);
 const fleets = {};
 for (const mode of [
   'client',
@@ -121,24 +101,10 @@ await emulator.stop();
 
 // 4. A long receive in one group (bench/receive.mjs, its own emulator): the first against the
 //    last messages, bare client and full pipeline.
-const receiveScript = fileURLToPath(new URL('./receive.mjs', import.meta.url));
-const receiveOf = (mode) => {
-  const output = execFileSync(
-    process.execPath,
-    ['--expose-gc', receiveScript, String(streamMessages), mode],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const line = output
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (!line) throw new Error(`receive '${mode}' printed no result:\n${output}`);
-  return JSON.parse(line);
-};
+const receiveOf = (mode) => runProbe('receive.mjs', [String(streamMessages), mode]);
 const receives = { client: receiveOf('client'), pipeline: receiveOf('pipeline') };
 process.stderr.write(`[bench] receive ${JSON.stringify(receives)}\n`);
 
-const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 console.log(
   `clawlink core benchmark (Node ${process.versions.node}, ${rounds} rounds, ${accounts} accounts)`,
 );

@@ -1,8 +1,10 @@
 // Shared by the benchmark scripts: a standalone emulator in its own process, so its memory
-// and CPU are not counted against the accounts being measured.
-import { spawn } from 'node:child_process';
+// and CPU are not counted against the accounts being measured; probes run in fresh processes;
+// medians and ratios.
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const SDK_APP_ID = 1400000900;
 export const SECRET_KEY = 'clawlink-bench-secret';
@@ -36,8 +38,33 @@ export async function startEmulatorProcess() {
   };
 }
 
+/**
+ * Runs the bench script `script` (a file name in this folder) with `node --expose-gc` and
+ * `args` in a fresh process; returns the last JSON line it printed, its result (the plain SDK
+ * prints its version banner on load, before it).
+ */
+export function runProbe(script, args) {
+  const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const output = execFileSync(process.execPath, ['--expose-gc', file, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = output
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (!line) throw new Error(`${script} ${args.join(' ')} printed no result:\n${output}`);
+  return JSON.parse(line);
+}
+
+/** The median of `values`. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `measured / baseline` to two decimals, or `n/a` without a positive baseline. */
+export function ratio(measured, baseline) {
+  return baseline > 0 ? (measured / baseline).toFixed(2) : 'n/a';
 }

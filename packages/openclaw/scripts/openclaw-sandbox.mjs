@@ -229,19 +229,23 @@ export async function freePort() {
 }
 
 /**
- * The `openclaw.json` sections that make a gateway answer on clawlink with the mock model:
- * the model provider, the agent's model, per-person DM sessions, tools sent in full to the
- * model (no tool search), and the clawlink account on the given TIM server.
- * @param {{ modelBaseUrl: string, port: number, account: object, accountId?: string }} options
+ * The `openclaw.json` sections that make a gateway on `port` answer on clawlink with the mock
+ * model `model`: the model provider, the agent's model, per-person DM sessions, tools sent in
+ * full to the model (no tool search), and the clawlink account `userId` (default `bot`, also
+ * its account id) logging in to `emulator` with secret-key credentials (`secretKey`, the key
+ * the emulator was started with).
+ * @param {{ emulator: { wsUrl: string, sdkAppId: number }, secretKey: string, model: { baseUrl: string }, port: number, userId?: string }} options
  */
-export function gatewayConfig({ modelBaseUrl, port, account, accountId = 'bot' }) {
+export function gatewayConfig({ emulator, secretKey, model, port, userId = 'bot' }) {
+  const { wsUrl: server, sdkAppId } = emulator;
+  const account = { server, credentials: { kind: 'secretKey', sdkAppId, userId, secretKey } };
   return {
     gateway: { mode: 'local', bind: 'loopback', port, auth: { mode: 'none' } },
     models: {
       mode: 'merge',
       providers: {
         mock: {
-          baseUrl: modelBaseUrl,
+          baseUrl: model.baseUrl,
           apiKey: 'mock-key',
           api: 'openai-completions',
           models: [
@@ -261,7 +265,7 @@ export function gatewayConfig({ modelBaseUrl, port, account, accountId = 'bot' }
     agents: { defaults: { model: { primary: 'mock/echo' } } },
     session: { dmScope: 'per-channel-peer' },
     tools: { toolSearch: false },
-    channels: { clawlink: { accounts: { [accountId]: account } } },
+    channels: { clawlink: { accounts: { [userId]: account } } },
   };
 }
 

@@ -72,7 +72,12 @@ export function describeIssues(issues: readonly ConfigIssue[]): string {
   return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
 }
 
-function base(account: ResolvedClawlinkAccount): ClawlinkAccountSnapshot {
+/**
+ * What OpenClaw's `describeAccount` shows of an account, and every snapshot starts with: its
+ * id and name, whether it is enabled and fully configured (no config issue), its DM policy and
+ * allow-list.
+ */
+export function describeAccount(account: ResolvedClawlinkAccount): ClawlinkAccountSnapshot {
   return {
     accountId: account.accountId,
     ...(account.name ? { name: account.name } : {}),
@@ -80,6 +85,9 @@ function base(account: ResolvedClawlinkAccount): ClawlinkAccountSnapshot {
     configured: account.configured && account.issues.length === 0,
     dmPolicy: account.dmPolicy,
     allowFrom: [...account.allowFrom],
-    mode: 'websocket',
   };
+}
+
+function base(account: ResolvedClawlinkAccount): ClawlinkAccountSnapshot {
+  return { ...describeAccount(account), mode: 'websocket' };
 }

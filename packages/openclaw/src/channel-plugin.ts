@@ -6,7 +6,7 @@ import {
   type ResolvedClawlinkAccount,
   resolveAccount,
 } from './account-config.js';
-import { describeIssues } from './account-snapshot.js';
+import { describeAccount, describeIssues } from './account-snapshot.js';
 import { CHANNEL_ID } from './channel-id.js';
 import {
   type ClawlinkGatewayContext,
@@ -75,14 +75,7 @@ export function createClawlinkChannelPlugin(
         account.issues.length > 0
           ? describeIssues(account.issues)
           : 'add channels.clawlink.accounts.<accountId> with its credentials',
-      describeAccount: (account) => ({
-        accountId: account.accountId,
-        ...(account.name ? { name: account.name } : {}),
-        enabled: account.enabled,
-        configured: account.configured && account.issues.length === 0,
-        dmPolicy: account.dmPolicy,
-        allowFrom: [...account.allowFrom],
-      }),
+      describeAccount: (account) => describeAccount(account),
       resolveAllowFrom: ({ cfg, accountId }) => [...resolve(cfg, accountId).allowFrom],
     },
     messaging: {

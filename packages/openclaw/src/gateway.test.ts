@@ -6,21 +6,19 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClawlinkAgentTool } from './agent-tools.js';
-import { createHarness, eventually, type Harness, registerPlugin, textOf } from './test-harness.js';
+import {
+  createLobbyHarness,
+  eventually,
+  type Harness,
+  registerPlugin,
+  textOf,
+} from './test-harness.js';
 
 let h: Harness;
 let lobby: string;
 
 beforeEach(async () => {
-  h = await createHarness();
-  h.emulator.createUser('alice', { nick: 'Alice' });
-  h.emulator.createUser('bot', { nick: 'Bot' });
-  h.emulator.createUser('helper', { nick: 'Helper' });
-  lobby = h.emulator.createGroup({
-    name: 'lobby',
-    owner: 'alice',
-    members: ['bot', 'helper'],
-  }).groupId;
+  ({ h, lobby } = await createLobbyHarness(['bot', 'helper']));
 });
 
 afterEach(async () => {

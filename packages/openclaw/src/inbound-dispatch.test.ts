@@ -4,7 +4,7 @@
  * OpenClaw's `dispatchReplyWithBufferedBlockDispatcher` with a reply resolver as the model.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, eventually, type Harness, textOf } from './test-harness.js';
+import { createLobbyHarness, eventually, type Harness, textOf } from './test-harness.js';
 
 const TIM_MESSAGE_BYTES = 12 * 1024;
 
@@ -12,16 +12,9 @@ let h: Harness;
 let lobby: string;
 
 beforeEach(async () => {
-  h = await createHarness();
-  h.emulator.createUser('alice', { nick: 'Alice' });
-  h.emulator.createUser('carol', { nick: 'Carol' });
-  h.emulator.createUser('bot', { nick: 'Bot' });
-  lobby = h.emulator.createGroup({
-    name: 'lobby',
-    owner: 'alice',
-    members: ['bot', 'carol'],
-    customFields: { clawlink_skill: 'Answer questions about the release.' },
-  }).groupId;
+  ({ h, lobby } = await createLobbyHarness(['bot', 'carol'], {
+    clawlink_skill: 'Answer questions about the release.',
+  }));
 });
 
 afterEach(async () => {

@@ -174,6 +174,27 @@ export async function createHarness(): Promise<Harness> {
   return harness;
 }
 
+/**
+ * A harness whose emulator has the group `lobby` (its id returned too): owned by the user
+ * `alice`, with `members` (each a user too, every nick its id capitalized) and `customFields`.
+ */
+export async function createLobbyHarness(
+  members: string[],
+  customFields?: Record<string, string>,
+): Promise<{ h: Harness; lobby: string }> {
+  const h = await createHarness();
+  for (const userId of ['alice', ...members]) {
+    h.emulator.createUser(userId, { nick: `${userId[0]?.toUpperCase()}${userId.slice(1)}` });
+  }
+  const { groupId } = h.emulator.createGroup({
+    name: 'lobby',
+    owner: 'alice',
+    members,
+    ...(customFields ? { customFields } : {}),
+  });
+  return { h, lobby: groupId };
+}
+
 async function startChannelAccount(
   harness: Harness,
   channelRuntime: object,

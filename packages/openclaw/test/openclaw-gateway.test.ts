@@ -117,21 +117,7 @@ describe('the plugin in a real OpenClaw gateway', () => {
     const tarball = packStandalone(sandbox.dir);
     await sandbox.installPlugin(tarball);
     // The channel's section can only be written once the plugin that owns it is installed.
-    sandbox.configure(
-      gatewayConfig({
-        modelBaseUrl: model.baseUrl,
-        port,
-        account: {
-          server: emulator.wsUrl,
-          credentials: {
-            kind: 'secretKey',
-            sdkAppId: SDK_APP_ID,
-            userId: 'bot',
-            secretKey: SECRET_KEY,
-          },
-        },
-      }),
-    );
+    sandbox.configure(gatewayConfig({ emulator, secretKey: SECRET_KEY, model, port }));
     const inspect = await sandbox.run(['plugins', 'inspect', 'clawlink', '--runtime', '--json']);
     expect(inspect.code).toBe(0);
     const report = JSON.stringify(JSON.parse(inspect.stdout.slice(inspect.stdout.indexOf('{'))));

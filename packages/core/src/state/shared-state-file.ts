@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { StateStoreError } from '../errors/state-store-error.js';
-import { openStateDatabase, operationError } from './sqlite-state-store.js';
+import { closeStateDatabase, openStateDatabase, operationError } from './sqlite-state-store.js';
 import { createSqliteStoreView } from './sqlite-store-view.js';
 import type { StateStore } from './state-store.js';
 import { createWriteBatch } from './write-batch.js';
@@ -115,18 +115,7 @@ export function openSharedStateFile(options: SharedStateFileOptions): SharedStat
       if (closed) return;
       closed = true;
       for (const store of [...stores]) store.close();
-      let failure: unknown;
-      try {
-        batch.flush();
-      } catch (error) {
-        failure = error;
-      }
-      try {
-        db.close();
-      } catch (error) {
-        failure ??= describe('close', error);
-      }
-      if (failure !== undefined) throw failure;
+      closeStateDatabase(file, db, batch);
     },
   };
 }

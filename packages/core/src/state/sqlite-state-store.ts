@@ -31,7 +31,7 @@ import { createSqliteStoreView } from './sqlite-store-view.js';
 import { defaultStateDir, stateFileName } from './state-file.js';
 import type { StateStore } from './state-store.js';
 import { createStoreOpenedAtFirstWrite } from './store-opened-at-first-write.js';
-import { createWriteBatch } from './write-batch.js';
+import { createWriteBatch, type WriteBatch } from './write-batch.js';
 
 /** Options of {@link openSqliteStateStore}. */
 export interface SqliteStateStoreOptions {
@@ -487,19 +487,25 @@ function storeOver(
     batch,
     scope: { kind: 'file' },
     describe,
-    onClose: () => {
-      let failure: unknown;
-      try {
-        batch.flush();
-      } catch (error) {
-        failure = error;
-      }
-      try {
-        db.close();
-      } catch (error) {
-        failure ??= operationError(file, 'close', error);
-      }
-      if (failure !== undefined) throw failure;
-    },
+    onClose: () => closeStateDatabase(file, db, batch),
   });
+}
+
+/**
+ * Commits what `batch` holds, then closes `db` even when the commit failed; throws the first
+ * failure (the commit's, else the close's, naming `file`). @internal
+ */
+export function closeStateDatabase(file: string, db: Database.Database, batch: WriteBatch): void {
+  let failure: unknown;
+  try {
+    batch.flush();
+  } catch (error) {
+    failure = error;
+  }
+  try {
+    db.close();
+  } catch (error) {
+    failure ??= operationError(file, 'close', error);
+  }
+  if (failure !== undefined) throw failure;
 }
