@@ -3,48 +3,20 @@
  * root, as a child process on the built packages, offline on the embedded emulator. It must exit
  * 0 and print every scene it promises; `--interactive` with typed lines piped in must answer them.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runExample } from './support/run-example.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** A run that takes longer than this is killed (and fails): the demo is meant to take seconds. */
 const RUN_LIMIT_MS = 50_000;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the demo with `args` (and `input` on stdin); resolves with what it printed. */
-function runDemo(args: string[], input = ''): Promise<Run> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env };
-    // The interactive demo uses a real model when a key is set; the test wants the local rules.
-    delete env.OPENAI_API_KEY;
-    const child = spawn(process.execPath, [join('examples', 'agent-demo', 'index.mjs'), ...args], {
-      cwd: root,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', fail);
-    child.once('exit', (code, signal) => {
-      clearTimeout(limit);
-      done({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(input);
+function runDemo(args: string[], input = '') {
+  // The interactive demo uses a real model when a key is set; the test wants the local rules.
+  return runExample('agent-demo', {
+    args,
+    input,
+    withoutEnv: ['OPENAI_API_KEY'],
+    limitMs: RUN_LIMIT_MS,
   });
 }
 

@@ -3,32 +3,11 @@
  * root, as a child process, offline on the embedded emulator; each must exit 0 and print the
  * conversation it promises.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { runExample } from './support/run-example.js';
 
 /** Runs an example to its end; resolves with its exit code and what it printed. */
-function run(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join('examples', name, 'index.mjs')], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', fail);
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+const run = (name: string) => runExample(name);
 
 describe('examples', () => {
   it('echo-agent answers a mention with a string and a direct message with a stream', async () => {
