@@ -41,6 +41,27 @@ describe('the inbound pipeline on a runtime', () => {
     expect(runtime.metrics()).toMatchObject({ dispatched: 1, gated: { not_mentioned: 1 } });
   });
 
+  it('answers a mention that arrives while the very first login is still finishing', async () => {
+    const runtime = agentRuntime('bot_early', (event) => `echo: ${event.text}`);
+    env.emulator.createUser('bot_early', { nick: 'Early' });
+    const groupId = room('bot_early');
+    // SDK_READY waits for the first page of the conversation list: hold it, so the SDK is
+    // logged in (and gets pushes) while the runtime does not count it connected yet.
+    env.emulator.injectFault({
+      command: 'recentcontact.page_get',
+      userId: 'bot_early',
+      delayMs: 1_500,
+    });
+    const started = runtime.start();
+    await waitUntil(() => env.emulator.onlineUsers().includes('bot_early'), 10_000, 'online');
+    say(groupId, '@bot_early are you there yet?', ['bot_early']);
+    await started;
+    await waitUntil(() => repliesOf(groupId, 'bot_early').length === 1, 10_000, 'the reply');
+    expect(textOf(repliesOf(groupId, 'bot_early')[0] as EmulatorMessage)).toBe(
+      '@Alice echo: @bot_early are you there yet?',
+    );
+  });
+
   it('lets a host change the policy for the very next message through refreshConfig', async () => {
     // The host's own config, edited without telling anyone (as OpenClaw does).
     const hostConfig = { requireMention: true, broken: false };

@@ -377,6 +377,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
         return dispatch ? dispatch(event, ctx) : undefined;
       },
       config: () => this.#config,
+      selfUserId: () => this.#client?.userId ?? this.status().userId,
       ...(this.#options.refreshConfig
         ? { refreshConfig: () => this.#options.refreshConfig?.(this) }
         : {}),

@@ -21,6 +21,11 @@ import type { Clock } from './clock.js';
 export interface RuntimePipelineOptions {
   readonly dispatch: Dispatch;
   readonly config: () => PipelineConfig;
+  /**
+   * The UserID this account is logged in as, or logging in as: known from the login on, so a
+   * message the SDK delivers before it is ready is not mistaken for one before login.
+   */
+  readonly selfUserId: () => string | undefined;
   /** Runs before each message is gated (`AccountRuntimeOptions.refreshConfig`). */
   readonly refreshConfig?: () => void;
   readonly store: () => StateStore;
@@ -96,7 +101,7 @@ export function createRuntimePipeline(
     config: options.config,
     ...(options.refreshConfig ? { refreshConfig: options.refreshConfig } : {}),
     dispatch: (event, ctx) => options.dispatch(event, ctx),
-    selfUserId: () => runtime.status().userId,
+    selfUserId: options.selfUserId,
     selfNames: () => {
       const current = nick.current();
       return current === undefined ? [] : [current];
