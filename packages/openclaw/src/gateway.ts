@@ -44,7 +44,8 @@ export async function startAccount(
 ): Promise<void> {
   const defaults = stateDefaults(stateDirOf, ctx.accountId);
   const resolve = (cfg: OpenClawConfig) => resolveAccount(cfg, ctx.accountId, defaults);
-  const account = resolve(currentConfig(ctx.cfg));
+  const startConfig = currentConfig(ctx.cfg);
+  const account = resolve(startConfig);
   if (!account.enabled) {
     ctx.setStatus({ ...snapshotBase(account), running: false, lifecycle: 'stopped' });
     return waitUntilAbort(ctx.abortSignal);
@@ -66,32 +67,29 @@ export async function startAccount(
   }
   const logger = openClawLogger(ctx.log);
   let latest = account;
-  let seenConfig = currentConfig(ctx.cfg);
+  let seenConfig = startConfig;
+  /** The account in effect under OpenClaw's config `cfg`, its policy applied when `cfg` is new. */
+  const refresh = (cfg = currentConfig(ctx.cfg)): ResolvedClawlinkAccount => {
+    if (cfg !== seenConfig) {
+      seenConfig = cfg;
+      latest = syncPolicy(runtime, resolve(cfg), latest, logger);
+    }
+    return latest;
+  };
   const runtime = createAccountRuntime({
     config: account.core,
     logger,
     // Before each message is gated: an edit of OpenClaw's config applies to this very message.
-    refreshConfig: () => {
-      const now = currentConfig(ctx.cfg);
-      if (now === seenConfig) return;
-      seenConfig = now;
-      sync();
-    },
+    refreshConfig: () => refresh(),
     dispatch: createOpenClawDispatch({
       accountId: ctx.accountId,
       channelRuntime: ctx.channelRuntime,
       currentConfig: () => currentConfig(ctx.cfg),
-      resolveAccount: (cfg) => {
-        latest = syncPolicy(runtime, resolve(cfg), latest, logger);
-        return latest;
-      },
+      resolveAccount: refresh,
       onError: (error, what) => logger.warn({ err: error }, what),
     }),
   });
   const report = () => ctx.setStatus(snapshotOf(latest, runtime.status()));
-  const sync = () => {
-    latest = syncPolicy(runtime, resolve(currentConfig(ctx.cfg)), latest, logger);
-  };
   runtime.on('status', report);
   runtime.on('error', (error) => logger.warn({ err: error }, 'account problem'));
   try {
@@ -109,10 +107,11 @@ export async function startAccount(
   report();
   // OpenClaw publishes config edits without telling plugins: the policy keys are read again
   // before every message is gated (refreshConfig above) and, so that status shows a bad edit
-  // while no message arrives, whenever the snapshot changes (checked once a second).
-  const unwatch = watchConfig(() => currentConfig(ctx.cfg), sync);
+  // while no message arrives, once a second.
+  const poll = setInterval(() => refresh(), 1000);
+  poll.unref();
   return waitUntilAbort(ctx.abortSignal, async () => {
-    unwatch();
+    clearInterval(poll);
     removeRunningAccount(runtime);
     await runtime.stop();
     report();
@@ -146,12 +145,10 @@ function syncPolicy(
     }
     return { ...current, issues: next.issues };
   }
-  const { direct, groups } = runtime.config;
-  const live = { direct, groups };
-  const wanted = { direct: next.core.direct, groups: next.core.groups };
-  const patch = replacement(live, wanted as Record<string, unknown>);
-  if (JSON.stringify(mergedView(live, patch)) !== JSON.stringify(live)) {
-    runtime.updateConfig(patch);
+  const wanted = policyOf(next);
+  if (JSON.stringify(wanted) !== JSON.stringify(policyOf(current))) {
+    const { direct, groups } = runtime.config;
+    runtime.updateConfig(replacement({ direct, groups }, wanted));
   }
   return next;
 }
@@ -173,36 +170,13 @@ function replacement(
   return patch;
 }
 
-/** `current` with `patch` applied the way core merges it, for change detection only. */
-function mergedView(
-  current: Record<string, unknown>,
-  patch: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(patch)) {
-    const existing = out[key];
-    if (value === undefined) delete out[key];
-    else if (isRecord(value) && isRecord(existing)) out[key] = mergedView(existing, value);
-    else out[key] = value;
-  }
-  return out;
+/** The policy sections of an account's core config, as OpenClaw's config gives them. */
+function policyOf(account: ResolvedClawlinkAccount): Record<string, unknown> {
+  return { direct: account.core?.direct, groups: account.core?.groups };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Calls `onChange` whenever `read()` returns a different config object; returns the stop. */
-function watchConfig(read: () => OpenClawConfig, onChange: () => void): () => void {
-  let seen = read();
-  const timer = setInterval(() => {
-    const now = read();
-    if (now === seen) return;
-    seen = now;
-    onChange();
-  }, 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 function stateDefaults(stateDirOf: StateDirResolver, accountId: string): { stateDir?: string } {
