@@ -443,6 +443,9 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     content: string | AsyncIterable<string>,
     signal: AbortSignal,
   ): Promise<SentMessage[]> {
+    // The ledger's `seen` rows durable before anything is said: a reply of a message whose
+    // row a crash lost would not be checked for after a restart, and be given twice.
+    store().flush();
     const format = buildReplyFormat(event.conversation, messages, event.sender, config().replies);
     if (typeof content === 'string') {
       const prefixBytes = Buffer.byteLength(format.textPrefix, 'utf8');

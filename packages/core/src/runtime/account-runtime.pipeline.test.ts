@@ -1,6 +1,8 @@
 import type { EmulatorMessage } from '@clawlink/emulator';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { ClawlinkError } from '../errors/clawlink-error.js';
+import { openSqliteStateStore } from '../state/sqlite-state-store.js';
 import { waitUntil } from '../tim/test-support.js';
 import { recordingDispatch, textOf, useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
@@ -119,6 +121,36 @@ describe('the inbound pipeline on a runtime', () => {
       .replace(/\n```\n?```ts\n/g, '\n')
       .replace(/\n``````ts\n/g, '\n');
     expect(rejoined.replace(/\s+/g, ' ')).toBe(long.replace(/\s+/g, ' '));
+  });
+
+  it("makes a message's ledger row durable before its reply is sent", async () => {
+    // A batch window far longer than the test: only a flush commits anything meanwhile.
+    const store = openSqliteStateStore({
+      accountId: 'bot_durable',
+      stateDir: env.stateDir(),
+      batchWindowMs: 600_000,
+    });
+    const rowsAtReply: unknown[] = [];
+    const probe = () => {
+      const db = new Database(store.file as string, { readonly: true });
+      try {
+        return db.prepare('SELECT status FROM ledger').pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    const runtime = agentRuntime('bot_durable', () => 'noted', {}, { store });
+    await runtime.start();
+    const groupId = room('bot_durable');
+    say(groupId, '@bot_durable remember this', ['bot_durable']);
+    await waitUntil(() => repliesOf(groupId, 'bot_durable').length === 1, 10_000, 'the reply');
+    rowsAtReply.push(...probe());
+    // Recorded before the reply went out; marked handled after it (not flushed yet: a crash
+    // now re-dispatches it, and the reply found in history keeps it from a second answer).
+    expect(rowsAtReply).toEqual(['seen']);
+    await runtime.stop();
+    store.close();
+    expect(probe()).toEqual(['handled']);
   });
 
   it('coalesces a burst into one dispatch', async () => {

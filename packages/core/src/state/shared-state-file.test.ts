@@ -130,4 +130,39 @@ describe('openSharedStateFile', () => {
       /is a registry's shared state file/,
     );
   });
+
+  it('gives two stores of one account the same view of what is held before a commit', () => {
+    const file = path.join(dir, 'fleet.sqlite');
+    const shared = openSharedStateFile({ file, now: () => 5 });
+    try {
+      const first = shared.store('alice');
+      const second = shared.store('alice');
+      expect(first.recordSeen({ messageId: 'm1', conversationId: 'group:g', time: 1 })).toBe('new');
+      // Held in memory (not committed yet), and still a duplicate for the other store.
+      expect(second.recordSeen({ messageId: 'm1', conversationId: 'group:g', time: 1 })).toBe(
+        'seen',
+      );
+      expect(second.markHandled('m1')).toBe(true);
+      expect(first.getLedgerEntry('m1')?.status).toBe('handled');
+      second.advanceWatermark('group:g', { time: 1, seq: 1 });
+      expect(first.getWatermark('group:g')?.seq).toBe(1);
+      // Closing one store writes what it holds into the file's batch; the other goes on.
+      first.close();
+      shared.flush();
+      expect(second.listUnhandled()).toEqual([]);
+      expect(second.recordSeen({ messageId: 'm1', conversationId: 'group:g', time: 1 })).toBe(
+        'handled',
+      );
+    } finally {
+      shared.close();
+    }
+    const again = openSharedStateFile({ file });
+    try {
+      const alice = again.store('alice');
+      expect(alice.getLedgerEntry('m1')?.status).toBe('handled');
+      expect(alice.getWatermark('group:g')?.seq).toBe(1);
+    } finally {
+      again.close();
+    }
+  });
 });

@@ -2,7 +2,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import { StateStoreError } from '../errors/state-store-error.js';
-import { closeStateDatabase, openStateDatabase, operationError } from './sqlite-state-store.js';
+import {
+  batchingOf,
+  closeStateDatabase,
+  openStateDatabase,
+  operationError,
+} from './sqlite-state-store.js';
 import { createSqliteStoreView } from './sqlite-store-view.js';
 import type { StateStore } from './state-store.js';
 import { createWriteBatch } from './write-batch.js';
@@ -15,8 +20,10 @@ export interface SharedStateFileOptions {
   now?: () => number;
   /** How long to wait for another connection's lock, in milliseconds; default 5000. */
   busyTimeoutMs?: number;
-  /** Whether writes are batched per event-loop turn, as in `openSqliteStateStore`; default `true`. */
+  /** Whether writes are batched, as in `openSqliteStateStore`; default `true`. */
   batchWrites?: boolean;
+  /** How long a batch stays open, as in `openSqliteStateStore`; default 10 ms. */
+  batchWindowMs?: number;
 }
 
 /** The state of many accounts in one SQLite file, over one connection. */
@@ -39,9 +46,10 @@ export interface SharedStateFile {
  * Opens (creating when needed) a shared state file: the state of any number of accounts in
  * one SQLite file and one connection (three file descriptors in all, where each account's
  * own file takes three per account), the same WAL mode, file modes and checks as an
- * account's file, and the same batching of writes per event-loop turn (one transaction per
- * turn for all the accounts together). A file that is one account's (not shared) is refused
+ * account's file, and the same batching of writes (one transaction per burst for all the
+ * accounts together). A file that is one account's (not shared) is refused
  * untouched, and an account's file refuses a shared one.
+ * @throws ConfigError for a `batchWindowMs` that is not a number >= 0.
  * @throws StateStoreError as `openSqliteStateStore` does (its message starts with
  *   "too many open files: raise ulimit -n" when the process is out of file descriptors).
  */
@@ -55,9 +63,10 @@ export function openSharedStateFile(options: SharedStateFileOptions): SharedStat
       { file, cause: error },
     );
   }
+  const batching = batchingOf(options);
   const db = openStateDatabase(file, { kind: 'shared' }, options.busyTimeoutMs ?? 5000);
   const describe = (operation: string, error: unknown) => operationError(file, operation, error);
-  const batch = createWriteBatch(db, { batched: options.batchWrites ?? true, describe });
+  const batch = createWriteBatch(db, { ...batching, describe });
   const addAccount = db.prepare('INSERT OR IGNORE INTO accounts (account_id) VALUES (?)');
   const accountKey = db.prepare('SELECT account_key FROM accounts WHERE account_id = ?').pluck();
   const stores = new Set<StateStore>();

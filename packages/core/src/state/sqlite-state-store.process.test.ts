@@ -85,8 +85,9 @@ describe('openSqliteStateStore after a crash', () => {
 });
 
 // A child process receives bursts of messages, one burst per event-loop turn, as the pipeline
-// does: each recorded, most marked handled with the watermark moved, the writes batched per
-// turn; now and then it flushes and says so. Each write is logged before it is made. It is
+// does: each recorded, most marked handled with the watermark moved, the writes batched (a
+// batch spans the turns of its window, held in memory until it commits); now and then it
+// flushes and says so. Each write is logged before it is made. It is
 // killed (SIGKILL) after a random number of log lines, i.e. at a random point of a turn.
 const batchingChild = (moduleUrl: string, stateDir: string, logFile: string) => `
   const { openSqliteStateStore } = await import(${JSON.stringify(moduleUrl)});
@@ -194,7 +195,7 @@ function durablePrefix(ops: Op[], store: StateStore): number {
   );
 }
 
-describe('openSqliteStateStore batching writes per turn, killed at a random point', () => {
+describe('openSqliteStateStore batching writes, killed at a random point', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -218,8 +219,8 @@ describe('openSqliteStateStore batching writes per turn, killed at a random poin
       const store = openSqliteStateStore({ accountId: 'bot', stateDir });
       try {
         const kept = durablePrefix(ops, store);
-        // Every write before the last flush survived (and the commits at the ends of turns
-        // kept more: the kill came long after the first turn).
+        // Every write before the last flush survived (and the commits of the batches kept
+        // more: the kill came long after the first batch).
         expect(kept).toBeGreaterThanOrEqual(flushedOps);
         const handled = new Set(
           ops.slice(0, kept).flatMap((op) => (op.kind === 'handled' ? [op.id] : [])),

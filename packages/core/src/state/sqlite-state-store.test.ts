@@ -4,6 +4,7 @@ import {
   chownSync,
   closeSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -276,17 +277,19 @@ describe('openSqliteStateStore', () => {
     const store = open('bot');
     overwritePages(file, pages, pageSize);
 
-    const error = openError(() =>
-      store.recordSeen({ messageId: 'fresh', conversationId: 'group:g', time: 1 }),
-    );
+    const error = openError(() => store.listUnhandled());
     expect(error.code).toBe('STATE_STORE_ERROR');
-    expect(error.operation).toBe('recordSeen');
+    expect(error.operation).toBe('listUnhandled');
     expect(error.file).toBe(file);
-    expect(error.message).toMatch(/recordSeen/);
+    expect(error.message).toMatch(/listUnhandled/);
     expect(error.message).toMatch(/damaged.*move the file away/);
     expect(error.cause).toBeInstanceOf(Database.SqliteError);
     expect((error.cause as { code: string }).code).toMatch(/^SQLITE_CORRUPT/);
-    // Closing commits the turn's batch, which the damaged file refuses: said, and closed.
+    // A new message is held until its batch commits, which the damaged file refuses: said
+    // by the commit (here the one of close), and closed.
+    expect(store.recordSeen({ messageId: 'fresh', conversationId: 'group:g', time: 1 })).toBe(
+      'new',
+    );
     opened.splice(opened.indexOf(store), 1);
     expect(() => store.close()).toThrow(/could not commit its last batch of writes/);
     expect(() => store.getLastOnline()).toThrow(/is closed/);
@@ -450,8 +453,9 @@ describe('openSqliteStateStore', () => {
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
-  it('batches the writes of one event-loop turn into one transaction, committed as the turn ends', async () => {
-    const store = open('bot');
+  it('batches the writes of a burst into one transaction, committed batchWindowMs after the first', async () => {
+    const store = openSqliteStateStore({ accountId: 'bot', stateDir, batchWindowMs: 50 });
+    opened.push(store);
     const probe = new Database(store.file!, { readonly: true });
     const committed = () =>
       probe.prepare('SELECT message_id, status FROM ledger ORDER BY rowid').all();
@@ -459,18 +463,28 @@ describe('openSqliteStateStore', () => {
       store.recordSeen({ messageId: 'a', conversationId: 'group:g', seq: 1, time: 1 });
       store.markHandled('a');
       store.advanceWatermark('group:g', { seq: 1, time: 1, messageId: 'a' });
-      // The store sees its own writes at once; another connection sees none of them yet.
-      expect(store.getLedgerEntry('a')?.status).toBe('handled');
-      expect(committed()).toEqual([]);
       await new Promise((resolve) => setImmediate(resolve));
-      expect(committed()).toEqual([{ message_id: 'a', status: 'handled' }]);
+      store.recordSeen({ messageId: 'z', conversationId: 'group:g', seq: 2, time: 2 });
+      // The store sees its own writes at once; another connection sees none of them yet,
+      // also a turn later.
+      expect(store.getLedgerEntry('a')?.status).toBe('handled');
+      expect(store.recordSeen({ messageId: 'a', conversationId: 'group:g', time: 1 })).toBe(
+        'handled',
+      );
+      expect(store.getWatermark('group:g')?.seq).toBe(1);
+      expect(committed()).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(committed()).toEqual([
+        { message_id: 'a', status: 'handled' },
+        { message_id: 'z', status: 'seen' },
+      ]);
       expect(probe.prepare('SELECT seq FROM watermarks').pluck().get()).toBe(1);
 
       // flush() commits now; a transaction commits what was batched before it, then itself.
       store.recordSeen({ messageId: 'b', conversationId: 'group:g', time: 2 });
-      expect(committed()).toHaveLength(1);
-      store.flush();
       expect(committed()).toHaveLength(2);
+      store.flush();
+      expect(committed()).toHaveLength(3);
       store.recordSeen({ messageId: 'c', conversationId: 'group:g', time: 3 });
       expect(() =>
         store.transaction(() => {
@@ -480,12 +494,37 @@ describe('openSqliteStateStore', () => {
       ).toThrow('undone');
       expect(committed()).toEqual([
         { message_id: 'a', status: 'handled' },
+        { message_id: 'z', status: 'seen' },
         { message_id: 'b', status: 'seen' },
         { message_id: 'c', status: 'seen' },
       ]);
+      // A listing sees what is held, in the order it was recorded.
+      store.recordSeen({ messageId: 'd', conversationId: 'group:g', time: 4 });
+      expect(store.listUnhandled().map((e) => e.messageId)).toEqual(['z', 'b', 'c', 'd']);
     } finally {
       probe.close();
     }
+  });
+
+  it('commits a batch at the end of the turn with batchWindowMs: 0, and refuses a bad window', async () => {
+    const store = openSqliteStateStore({ accountId: 'bot', stateDir, batchWindowMs: 0 });
+    opened.push(store);
+    const probe = new Database(store.file!, { readonly: true });
+    try {
+      store.recordSeen({ messageId: 'a', conversationId: 'group:g', time: 1 });
+      expect(probe.prepare('SELECT count(*) FROM ledger').pluck().get()).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(probe.prepare('SELECT count(*) FROM ledger').pluck().get()).toBe(1);
+    } finally {
+      probe.close();
+    }
+    const elsewhere = path.join(root, 'never-created');
+    for (const bad of [-1, Number.NaN, '10' as unknown as number]) {
+      expect(() =>
+        openSqliteStateStore({ accountId: 'x', stateDir: elsewhere, batchWindowMs: bad }),
+      ).toThrow(/batchWindowMs: must be a number of milliseconds >= 0/);
+    }
+    expect(existsSync(elsewhere)).toBe(false);
   });
 
   it('commits each write before it returns with batchWrites: false', () => {

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from '../errors/config-error.js';
 import { StateStoreError } from '../errors/state-store-error.js';
 import {
   isTooManyOpenFiles,
@@ -31,7 +32,12 @@ import { createSqliteStoreView } from './sqlite-store-view.js';
 import { defaultStateDir, stateFileName } from './state-file.js';
 import type { StateStore } from './state-store.js';
 import { createStoreOpenedAtFirstWrite } from './store-opened-at-first-write.js';
-import { createWriteBatch, type WriteBatch } from './write-batch.js';
+import {
+  createWriteBatch,
+  DEFAULT_BATCH_WINDOW_MS,
+  type WriteBatch,
+  type WriteBatchOptions,
+} from './write-batch.js';
 
 /** Options of {@link openSqliteStateStore}. */
 export interface SqliteStateStoreOptions {
@@ -50,11 +56,18 @@ export interface SqliteStateStoreOptions {
   /** How long to wait for another connection's lock, in milliseconds; default 5000. */
   busyTimeoutMs?: number;
   /**
-   * Whether writes are grouped into one transaction per event-loop turn (default `true`);
-   * `false` commits each write before it returns. See {@link StateStore.flush} for what a
-   * crash keeps.
+   * Whether writes are grouped into one transaction per burst (default `true`; see
+   * {@link batchWindowMs}); `false` commits each write before it returns. See
+   * {@link StateStore.flush} for what a crash keeps.
    */
   batchWrites?: boolean;
+  /**
+   * How long a batch of writes stays open after its first write before it is committed, in
+   * milliseconds; default {@link DEFAULT_BATCH_WINDOW_MS} (10). 0 commits it when the
+   * event-loop turn of its first write ends. `flush`, `transaction` and `close` commit it
+   * earlier. A crash loses at most the writes of this window (see {@link StateStore.flush}).
+   */
+  batchWindowMs?: number;
   /**
    * Whether a new state file (missing, or empty) gets its database at the store's first write
    * instead of now (default `false`). The file is still created (0600) and checked now, and
@@ -434,10 +447,10 @@ function connectStateDatabase(
  * 0700, schema brought up to date in one transaction, the account id recorded in the file.
  * An existing file readable by others is tightened to 0600 (with its -wal and -shm).
  *
- * Writes are batched (unless `batchWrites: false`): every write of one event-loop turn goes
- * into one transaction, committed when the turn ends (`setImmediate`), by
+ * Writes are batched (unless `batchWrites: false`): every write of a burst goes into one
+ * transaction, committed `batchWindowMs` (10) after its first write, by
  * {@link StateStore.flush}, by {@link StateStore.transaction} or by `close`. A crash loses at
- * most the writes of the turn it interrupts, never an older one nor a later one without it,
+ * most the writes of the batch it interrupts, never an older one nor a later one without it,
  * so the file is always as an unbatched store would have left it a moment earlier: a message
  * marked handled and flushed is never delivered again, one not handled always is.
  *
@@ -448,9 +461,11 @@ function connectStateDatabase(
  * the process is out of file descriptors (EMFILE/ENFILE), its message starts with
  * "too many open files: raise ulimit -n". A refused file is inspected read-only and never
  * modified, nor is its -wal. With `openAtFirstWrite`, a new file gets its database at the
- * first write (an error then is thrown by that write).
+ * first write (an error then is thrown by that write). Throws a `ConfigError` for a
+ * `batchWindowMs` that is not a number >= 0, before touching any file.
  */
 export function openSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
+  batchingOf(options);
   const dir = path.resolve(options.stateDir ?? defaultStateDir());
   try {
     mkdirSync(dir, { recursive: true, mode: DIR_MODE });
@@ -480,7 +495,7 @@ function storeOver(
   options: SqliteStateStoreOptions,
 ): StateStore {
   const describe = (operation: string, error: unknown) => operationError(file, operation, error);
-  const batch = createWriteBatch(db, { batched: options.batchWrites ?? true, describe });
+  const batch = createWriteBatch(db, { ...batchingOf(options), describe });
   return createSqliteStoreView(db, {
     file,
     now: options.now ?? Date.now,
@@ -489,6 +504,23 @@ function storeOver(
     describe,
     onClose: () => closeStateDatabase(file, db, batch),
   });
+}
+
+/** The batching options of a store or shared file, with their defaults; checked. @internal */
+export function batchingOf(options: {
+  batchWrites?: boolean;
+  batchWindowMs?: number;
+}): Omit<WriteBatchOptions, 'describe'> {
+  const windowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
+    throw new ConfigError('state store options', [
+      {
+        path: 'batchWindowMs',
+        message: `must be a number of milliseconds >= 0 (0 commits at the end of each event-loop turn); got ${JSON.stringify(options.batchWindowMs)}`,
+      },
+    ]);
+  }
+  return { batched: options.batchWrites ?? true, windowMs };
 }
 
 /**

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type {
   CachedChannel,
   ConversationWatermark,
+  LedgerAdmission,
   LedgerEntry,
   LedgerStatus,
   PendingRequest,
@@ -15,7 +16,7 @@ import {
   pruneCutoffs,
   watermarkMoves,
 } from './state-store-rules.js';
-import type { WriteBatch } from './write-batch.js';
+import type { HeldWrites, WriteBatch } from './write-batch.js';
 
 // The StateStore methods over one SQLite connection: either a whole per-account file, or the
 // rows of one account in a shared file (every table then leads with `account_key`). Internal.
@@ -145,6 +146,11 @@ function statementsFor(scoped: boolean) {
     insertSeen: `INSERT OR IGNORE INTO ledger
       (${col}message_id, conversation_id, seq, time, status, seen_at)
       VALUES (${val}@messageId, @conversationId, @seq, @time, 'seen', @now)`,
+    insertHeld: `INSERT OR IGNORE INTO ledger
+      (${col}message_id, conversation_id, seq, time, status, seen_at, handled_at, failed_at,
+        failure_reason)
+      VALUES (${val}@messageId, @conversationId, @seq, @time, @status, @seenAt, @handledAt,
+        @failedAt, @failureReason)`,
     ledgerStatus: `SELECT status FROM ledger WHERE ${where}message_id = @messageId`,
     markHandled: `UPDATE ledger SET status = 'handled', handled_at = COALESCE(handled_at, @now)
       WHERE ${where}message_id = @messageId AND status != 'failed'`,
@@ -232,6 +238,90 @@ function statements(db: Database.Database, scoped: boolean): Statements {
   return sql;
 }
 
+/** A ledger row held in memory until its batch commits. */
+interface HeldRow {
+  conversationId: string;
+  seq: number | null;
+  time: number;
+  status: LedgerStatus;
+  seenAt: number;
+  handledAt: number | null;
+  failedAt: number | null;
+  failureReason: string | null;
+}
+
+/**
+ * The ledger rows and watermarks of one scope (an account's file, or an account of a shared
+ * file) written while a batch is open: held in memory and written together when the batch
+ * commits, so a message seen and handled within one batch costs one row write, and a
+ * conversation's watermark one write per batch. Also the scope's channels as last read
+ * committed, so the pipeline's lookup for every message costs no query (only the scope writes
+ * them, and each write forgets its channel). Shared by every view of the scope on the connection,
+ * so they all see the same state.
+ */
+interface HeldScope extends HeldWrites {
+  readonly rows: Map<string, HeldRow>;
+  readonly watermarks: Map<string, Watermark>;
+  readonly channels: Map<string, CachedChannel>;
+}
+
+const heldScopes = new WeakMap<Database.Database, Map<number | null, HeldScope>>();
+function heldScope(db: Database.Database, sql: Statements, account: number | null): HeldScope {
+  let byAccount = heldScopes.get(db);
+  if (!byAccount) {
+    byAccount = new Map();
+    heldScopes.set(db, byAccount);
+  }
+  let scope = byAccount.get(account);
+  if (!scope) {
+    const rows = new Map<string, HeldRow>();
+    const watermarks = new Map<string, Watermark>();
+    scope = {
+      rows,
+      watermarks,
+      channels: new Map(),
+      write() {
+        const heldRows = [...rows];
+        const heldWatermarks = [...watermarks];
+        rows.clear();
+        watermarks.clear();
+        // Checked absent when held, and only the scope's held rows are written meanwhile.
+        for (const [messageId, row] of heldRows) {
+          sql.insertHeld.run({ account, messageId, ...row });
+        }
+        for (const [conversationId, mark] of heldWatermarks) {
+          sql.putWatermark.run({
+            account,
+            conversationId,
+            time: mark.time,
+            seq: mark.seq ?? null,
+            messageId: mark.messageId ?? null,
+            now: mark.updatedAt,
+          });
+        }
+      },
+      discard() {
+        rows.clear();
+        watermarks.clear();
+      },
+    };
+    byAccount.set(account, scope);
+  }
+  return scope;
+}
+
+const heldEntry = (messageId: string, row: HeldRow): LedgerEntry => ({
+  messageId,
+  conversationId: row.conversationId,
+  seq: row.seq ?? undefined,
+  time: row.time,
+  status: row.status,
+  seenAt: row.seenAt,
+  handledAt: row.handledAt ?? undefined,
+  failedAt: row.failedAt ?? undefined,
+  failureReason: row.failureReason ?? undefined,
+});
+
 /** A {@link StateStore} over `db`, reading and writing the rows of `options.scope`. */
 export function createSqliteStoreView(
   db: Database.Database,
@@ -253,7 +343,18 @@ export function createSqliteStoreView(
       settledAt: request.settledAt,
     }).changes === 1;
 
-  const admit = db.transaction((message: Parameters<StateStore['recordSeen']>[0]) => {
+  const held = heldScope(db, sql, account);
+  /**
+   * Writes what the scope holds into the open batch now: before a statement that reads or
+   * writes more than one held row (a listing, a prune, a transaction of the caller's).
+   */
+  const release = (): void => {
+    if (held.rows.size > 0 || held.watermarks.size > 0) batch.write(() => held.write());
+  };
+
+  // Inside a transaction a compound write needs no savepoint of its own: nothing runs between
+  // its statements on this connection. Only a write committed on its own is wrapped in one.
+  const admitNow = (message: Parameters<StateStore['recordSeen']>[0]): LedgerAdmission => {
     const inserted = sql.insertSeen.run({
       account,
       messageId: message.messageId,
@@ -262,25 +363,68 @@ export function createSqliteStoreView(
       time: message.time,
       now: now(),
     });
-    if (inserted.changes === 1) return 'new' as const;
+    if (inserted.changes === 1) return 'new';
     return sql.ledgerStatus.get({ account, messageId: message.messageId }) as LedgerStatus;
-  });
+  };
+  const admitAlone = db.transaction(admitNow);
+  /** recordSeen while writes are held: a new row waits in memory for the batch's commit. */
+  const admitHeld = (message: Parameters<StateStore['recordSeen']>[0]): LedgerAdmission => {
+    const row = held.rows.get(message.messageId);
+    if (row) return row.status;
+    const status = sql.ledgerStatus.get({ account, messageId: message.messageId }) as
+      | LedgerStatus
+      | undefined;
+    if (status !== undefined) return status;
+    held.rows.set(message.messageId, {
+      conversationId: message.conversationId,
+      seq: message.seq ?? null,
+      time: message.time,
+      status: 'seen',
+      seenAt: now(),
+      handledAt: null,
+      failedAt: null,
+      failureReason: null,
+    });
+    batch.hold(held);
+    return 'new';
+  };
 
-  const advance = db.transaction(
-    (conversationId: string, position: Parameters<StateStore['advanceWatermark']>[1]) => {
-      const row = sql.getWatermark.get({ account, conversationId }) as WatermarkRow | undefined;
-      if (!watermarkMoves(row && toWatermark(row), position)) return false;
-      sql.putWatermark.run({
-        account,
-        conversationId,
-        time: position.time,
-        seq: position.seq ?? null,
-        messageId: position.messageId ?? null,
-        now: now(),
-      });
-      return true;
-    },
-  );
+  const currentWatermark = (conversationId: string): Watermark | undefined => {
+    const mark = held.watermarks.get(conversationId);
+    if (mark) return mark;
+    const row = sql.getWatermark.get({ account, conversationId }) as WatermarkRow | undefined;
+    return row && toWatermark(row);
+  };
+  const advanceNow = (
+    conversationId: string,
+    position: Parameters<StateStore['advanceWatermark']>[1],
+  ): boolean => {
+    if (!watermarkMoves(currentWatermark(conversationId), position)) return false;
+    sql.putWatermark.run({
+      account,
+      conversationId,
+      time: position.time,
+      seq: position.seq ?? null,
+      messageId: position.messageId ?? null,
+      now: now(),
+    });
+    return true;
+  };
+  const advanceAlone = db.transaction(advanceNow);
+  const advanceHeld = (
+    conversationId: string,
+    position: Parameters<StateStore['advanceWatermark']>[1],
+  ): boolean => {
+    if (!watermarkMoves(currentWatermark(conversationId), position)) return false;
+    held.watermarks.set(conversationId, {
+      time: position.time,
+      seq: position.seq,
+      messageId: position.messageId,
+      updatedAt: now(),
+    });
+    batch.hold(held);
+    return true;
+  };
 
   const settle = db.transaction(
     (id: string, outcome: Parameters<StateStore['settlePendingRequest']>[1]) => {
@@ -309,17 +453,29 @@ export function createSqliteStoreView(
       throw options.describe(operation, error);
     }
   };
-  /** Runs one write, in the turn's batch when batching is on. */
+  /** Runs one write, in the open batch when batching is on. */
   const write = <T>(operation: string, fn: () => T): T => read(operation, () => batch.write(fn));
 
   return {
     file,
 
     recordSeen(message) {
-      return write('recordSeen', () => admit.immediate(message));
+      return read('recordSeen', () => {
+        if (batch.deferring()) return admitHeld(message);
+        return batch.write(() =>
+          db.inTransaction ? admitNow(message) : admitAlone.immediate(message),
+        );
+      });
     },
 
     markHandled(messageId) {
+      const row = held.rows.get(messageId);
+      if (row && read('markHandled', () => batch.deferring())) {
+        if (row.status === 'failed') return false;
+        row.status = 'handled';
+        row.handledAt ??= now();
+        return true;
+      }
       return write(
         'markHandled',
         () => sql.markHandled.run({ account, messageId, now: now() }).changes === 1,
@@ -327,6 +483,14 @@ export function createSqliteStoreView(
     },
 
     markFailed(messageId, reason) {
+      const row = held.rows.get(messageId);
+      if (row && read('markFailed', () => batch.deferring())) {
+        if (row.status === 'handled') return false;
+        row.status = 'failed';
+        row.failedAt ??= now();
+        row.failureReason ??= failureReason(reason);
+        return true;
+      }
       return write(
         'markFailed',
         () =>
@@ -337,21 +501,25 @@ export function createSqliteStoreView(
 
     getLedgerEntry(messageId) {
       return read('getLedgerEntry', () => {
+        const heldRow = held.rows.get(messageId);
+        if (heldRow) return heldEntry(messageId, heldRow);
         const row = sql.getLedger.get({ account, messageId }) as LedgerRow | undefined;
         return row && toLedgerEntry(row);
       });
     },
 
     listUnhandled(listOptions = {}) {
-      return read('listUnhandled', () =>
-        (sql.listUnhandled.all({ account, limit: listOptions.limit ?? -1 }) as LedgerRow[]).map(
-          toLedgerEntry,
-        ),
-      );
+      return read('listUnhandled', () => {
+        release();
+        return (
+          sql.listUnhandled.all({ account, limit: listOptions.limit ?? -1 }) as LedgerRow[]
+        ).map(toLedgerEntry);
+      });
     },
 
     pruneLedger(pruneOptions) {
       return write('pruneLedger', () => {
+        release();
         const { handledBefore, unhandledBefore } = pruneCutoffs(now(), pruneOptions);
         return sql.prune.run({ account, handledBefore, unhandledBefore }).changes;
       });
@@ -370,21 +538,29 @@ export function createSqliteStoreView(
 
     getWatermark(conversationId) {
       return read('getWatermark', () => {
-        const row = sql.getWatermark.get({ account, conversationId }) as WatermarkRow | undefined;
-        return row && toWatermark(row);
+        const mark = currentWatermark(conversationId);
+        return mark && { ...mark };
       });
     },
 
     advanceWatermark(conversationId, position) {
-      return write('advanceWatermark', () => advance.immediate(conversationId, position));
+      return read('advanceWatermark', () => {
+        if (batch.deferring()) return advanceHeld(conversationId, position);
+        return batch.write(() =>
+          db.inTransaction
+            ? advanceNow(conversationId, position)
+            : advanceAlone.immediate(conversationId, position),
+        );
+      });
     },
 
     listWatermarks() {
-      return read('listWatermarks', () =>
-        (sql.listWatermarks.all({ account }) as WatermarkRow[]).map(
+      return read('listWatermarks', () => {
+        release();
+        return (sql.listWatermarks.all({ account }) as WatermarkRow[]).map(
           (r): ConversationWatermark => ({ conversationId: r.conversation_id, ...toWatermark(r) }),
-        ),
-      );
+        );
+      });
     },
 
     putPendingRequest(request) {
@@ -458,7 +634,8 @@ export function createSqliteStoreView(
     },
 
     putChannel(channel) {
-      write('putChannel', () =>
+      write('putChannel', () => {
+        held.channels.delete(channel.channelId);
         sql.putChannel.run({
           account,
           channelId: channel.channelId,
@@ -466,22 +643,30 @@ export function createSqliteStoreView(
           skill: channel.skill ?? null,
           customFields: JSON.stringify(channel.customFields),
           updatedAt: channel.updatedAt,
-        }),
-      );
+        });
+      });
     },
 
     getChannel(channelId) {
       return read('getChannel', () => {
-        const row = sql.getChannel.get({ account, channelId }) as ChannelRow | undefined;
-        return row && toChannel(row);
+        let channel = held.channels.get(channelId);
+        if (!channel) {
+          const row = sql.getChannel.get({ account, channelId }) as ChannelRow | undefined;
+          if (!row) return undefined;
+          channel = toChannel(row);
+          // Only a committed row: what a transaction wrote may yet be rolled back.
+          if (!db.inTransaction) held.channels.set(channelId, channel);
+        }
+        // A copy: the caller may change what it gets.
+        return { ...channel, customFields: { ...channel.customFields } };
       });
     },
 
     deleteChannel(channelId) {
-      return write(
-        'deleteChannel',
-        () => sql.deleteChannel.run({ account, channelId }).changes === 1,
-      );
+      return write('deleteChannel', () => {
+        held.channels.delete(channelId);
+        return sql.deleteChannel.run({ account, channelId }).changes === 1;
+      });
     },
 
     listChannels() {
@@ -491,6 +676,7 @@ export function createSqliteStoreView(
     },
 
     transaction(fn) {
+      // The transaction commits the open batch first, with what every scope holds.
       return read('transaction', () => batch.transaction(fn));
     },
 
@@ -500,8 +686,14 @@ export function createSqliteStoreView(
 
     close() {
       if (closed) return;
-      closed = true;
-      options.onClose();
+      // Into the open batch, which the connection commits (a shared file's other accounts may
+      // go on using it).
+      try {
+        release();
+      } finally {
+        closed = true;
+        options.onClose();
+      }
     },
   };
 }

@@ -556,6 +556,24 @@ export function defineStateStoreConformance(
         read.customFields.a = 'changed after read';
         expect(store.getChannel('g')?.customFields).toEqual({ a: '1' });
       });
+
+      it('reads a channel as last written, also after a rolled-back transaction', () => {
+        store.putChannel({ channelId: 'g', name: 'Before', customFields: {}, updatedAt: 1 });
+        store.flush();
+        expect(store.getChannel('g')?.name).toBe('Before');
+        expect(() =>
+          store.transaction(() => {
+            store.putChannel({ channelId: 'g', name: 'Undone', customFields: {}, updatedAt: 2 });
+            expect(store.getChannel('g')?.name).toBe('Undone');
+            throw new Error('undo');
+          }),
+        ).toThrow('undo');
+        expect(store.getChannel('g')?.name).toBe('Before');
+        store.putChannel({ channelId: 'g', name: 'After', customFields: {}, updatedAt: 3 });
+        expect(store.getChannel('g')?.name).toBe('After');
+        store.flush();
+        expect(store.getChannel('g')?.name).toBe('After');
+      });
     });
 
     describe('close', () => {

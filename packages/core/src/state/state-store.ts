@@ -295,9 +295,10 @@ export interface StateStore {
   /**
    * Makes every write so far durable now. A store may batch writes (the SQLite store does by
    * default): each write is visible to every later call at once, but committed with the other
-   * writes of its event-loop turn when the turn ends. A crash loses at most the writes of the
-   * turn it interrupts, and always a suffix of them (never an older write while keeping a
-   * later one): at-least-once holds either way, a lost `markHandled` is delivered again.
+   * writes of its batch (the SQLite store's: those of `batchWindowMs`, 10 ms, from the first).
+   * A crash loses at most the writes of the batch it interrupts, and always a suffix of the
+   * writes (never an older write while keeping a later one): at-least-once holds either way,
+   * a lost `markHandled` is delivered again.
    * Call `flush` after `markHandled` before telling anyone outside the process that the
    * message is handled (the point after which a crash must not deliver it again). Inside
    * {@link StateStore.transaction} it does nothing (the transaction commits when it returns).

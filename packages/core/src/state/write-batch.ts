@@ -1,18 +1,30 @@
 import type Database from 'better-sqlite3';
 import { asyncTransactionError, isThenable } from './state-store-rules.js';
 
-// Groups the writes of one SQLite connection into one transaction per event-loop turn.
-// Internal to the SQLite stores (one per file, shared by every account of a shared file).
+// Groups the writes of one SQLite connection into one transaction per burst: every write of
+// `windowMs` from the first (or of one event-loop turn, with 0). Internal to the SQLite stores
+// (one per file, shared by every account of a shared file).
 
 /** How a connection's writes are committed; see {@link createWriteBatch}. */
 export interface WriteBatch {
   /**
-   * Runs a write. With batching on and no transaction open, it opens the turn's batch
+   * Runs a write. With batching on and no transaction open, it opens a batch
    * (`BEGIN IMMEDIATE`) and schedules its commit; inside an open batch or transaction it just
    * runs (each statement is atomic on its own; compound writes use their own savepoint).
    * Throws first the error of a batch whose commit failed, once.
    */
   write<T>(fn: () => T): T;
+  /**
+   * Whether a write may be held in memory until the batch commits (batching on, no
+   * {@link transaction} running); when it may, the batch's commit is scheduled. Throws first
+   * the error of a batch whose commit failed, once.
+   */
+  deferring(): boolean;
+  /**
+   * Says that `writes` holds something: it is written into the transaction of the next commit
+   * (also the one before a {@link transaction}), before the `COMMIT`.
+   */
+  hold(writes: HeldWrites): void;
   /**
    * Runs `fn` as one transaction, durable when the outermost call returns: the open batch is
    * committed first, so a rollback of `fn` undoes only `fn`. Nested calls are savepoints.
@@ -22,30 +34,87 @@ export interface WriteBatch {
   flush(): void;
 }
 
+/**
+ * How long a batch of writes stays open by default, in milliseconds: long enough that a
+ * steady stream of messages shares its commits (one commit costs as much as a few dozen
+ * row writes), short enough that a crash loses little (what it loses is delivered again).
+ */
+export const DEFAULT_BATCH_WINDOW_MS = 10;
+
 /** Options of {@link createWriteBatch}. */
 export interface WriteBatchOptions {
-  /** Whether writes wait for the end of the turn (`true`) or each commits at once. */
+  /** Whether writes wait in a batch (`true`) or each commits at once. */
   batched: boolean;
+  /**
+   * How long a batch stays open after its first write, in milliseconds: it is committed by a
+   * timer then (or earlier by `flush` or `transaction`). 0 commits it when the event-loop turn
+   * of its first write ends.
+   */
+  windowMs: number;
   /** Turns an SQLite error into the error callers see (names the file and the operation). */
   describe: (operation: string, error: unknown) => unknown;
 }
 
+/** Writes held in memory until their batch commits (see {@link WriteBatch.deferring}). */
+export interface HeldWrites {
+  /**
+   * Writes what is held, in the open transaction, and forgets it (also when a statement
+   * throws: a failed commit loses the batch, as a crash would).
+   */
+  write(): void;
+  /** Forgets what is held, unwritten (its batch could not begin: it is lost, as by a crash). */
+  discard(): void;
+}
+
 /** Creates the write batching of `db`. */
 export function createWriteBatch(db: Database.Database, options: WriteBatchOptions): WriteBatch {
+  /** Whether a batch is open: its commit scheduled (its transaction begun at its first statement). */
   let open = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let depth = 0;
   let failure: unknown;
-  // Prepared once: a write opening the turn's batch should cost no SQL parsing.
+  /** What holds writes for the open batch. */
+  const held = new Set<HeldWrites>();
+  // Prepared once: a write opening a batch should cost no SQL parsing.
   const begin = db.prepare('BEGIN IMMEDIATE');
   const end = db.prepare('COMMIT');
 
+  const schedule = (): void => {
+    if (open) return;
+    open = true;
+    // Not unref'd: a process that ends on its own commits its last batch first.
+    if (options.windowMs > 0) timer = setTimeout(commitLater, options.windowMs);
+    else setImmediate(commitLater);
+  };
   const commit = (): void => {
     if (!open) return;
     open = false;
-    // SQLite rolls a transaction back by itself after some errors (disk full, I/O).
-    if (!db.inTransaction) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     try {
-      end.run();
+      if (held.size > 0) {
+        const holders = [...held];
+        held.clear();
+        try {
+          if (!db.inTransaction) begin.run();
+        } catch (error) {
+          for (const writes of holders) writes.discard();
+          throw error;
+        }
+        // Every holder writes (and so forgets) what it holds, even after one failed: a failed
+        // commit loses the whole batch.
+        let failed: { error: unknown } | undefined;
+        for (const writes of holders) {
+          try {
+            writes.write();
+          } catch (error) {
+            failed ??= { error };
+          }
+        }
+        if (failed) throw failed.error;
+      }
+      // SQLite rolls a transaction back by itself after some errors (disk full, I/O).
+      if (db.inTransaction) end.run();
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw options.describe('commit', error);
@@ -70,10 +139,21 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
       raiseFailure();
       if (options.batched && !db.inTransaction) {
         begin.run();
-        open = true;
-        setImmediate(commitLater);
+        schedule();
       }
       return fn();
+    },
+
+    deferring() {
+      raiseFailure();
+      if (!options.batched || depth > 0) return false;
+      schedule();
+      return true;
+    },
+
+    hold(writes) {
+      held.add(writes);
+      schedule();
     },
 
     transaction(fn) {
