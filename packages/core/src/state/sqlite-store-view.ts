@@ -263,6 +263,8 @@ interface HeldScope extends HeldWrites {
   readonly rows: Map<string, HeldRow>;
   readonly watermarks: Map<string, Watermark>;
   readonly channels: Map<string, CachedChannel>;
+  /** The connection's {@link WriteBatch.losses} when `channels` was last valid. */
+  channelsAsOf: number;
 }
 
 const heldScopes = new WeakMap<Database.Database, Map<number | null, HeldScope>>();
@@ -280,6 +282,7 @@ function heldScope(db: Database.Database, sql: Statements, account: number | nul
       rows,
       watermarks,
       channels: new Map(),
+      channelsAsOf: 0,
       write() {
         const heldRows = [...rows];
         const heldWatermarks = [...watermarks];
@@ -649,13 +652,18 @@ export function createSqliteStoreView(
 
     getChannel(channelId) {
       return read('getChannel', () => {
+        // A batch lost by a failed commit may have held what was cached.
+        if (held.channelsAsOf !== batch.losses()) {
+          held.channels.clear();
+          held.channelsAsOf = batch.losses();
+        }
         let channel = held.channels.get(channelId);
         if (!channel) {
           const row = sql.getChannel.get({ account, channelId }) as ChannelRow | undefined;
           if (!row) return undefined;
           channel = toChannel(row);
-          // Only a committed row: what a transaction wrote may yet be rolled back.
-          if (!db.inTransaction) held.channels.set(channelId, channel);
+          // Not what a caller's transaction wrote: it may yet be rolled back.
+          if (!batch.transacting()) held.channels.set(channelId, channel);
         }
         // A copy: the caller may change what it gets.
         return { ...channel, customFields: { ...channel.customFields } };

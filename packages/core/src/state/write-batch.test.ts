@@ -124,8 +124,9 @@ describe('createWriteBatch', () => {
     expect(batch.deferring()).toBe(true);
     values.push(1, 2);
     batch.hold(writes);
-    // Held: no transaction begun until the commit.
-    expect(db.inTransaction).toBe(false);
+    // The batch is begun (its reads run in it) and committed with what is held.
+    expect(db.inTransaction).toBe(true);
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
     await nextTurn();
     expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 2]);
     values.push(3);
@@ -165,7 +166,9 @@ describe('createWriteBatch', () => {
     batch.hold(holder(good));
     batch.hold(holder(bad));
     batch.hold(holder(later));
+    expect(batch.losses()).toBe(0);
     expect(() => batch.flush()).toThrow(/commit: NOT NULL/);
+    expect(batch.losses()).toBe(1);
     expect(db.inTransaction).toBe(false);
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
     // Every holder forgot what it held: nothing comes back in a later commit.

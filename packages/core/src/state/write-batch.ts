@@ -16,8 +16,8 @@ export interface WriteBatch {
   write<T>(fn: () => T): T;
   /**
    * Whether a write may be held in memory until the batch commits (batching on, no
-   * {@link transaction} running); when it may, the batch's commit is scheduled. Throws first
-   * the error of a batch whose commit failed, once.
+   * {@link transaction} running); when it may, the batch is opened (`BEGIN IMMEDIATE`) and its
+   * commit scheduled. Throws first the error of a batch whose commit failed, once.
    */
   deferring(): boolean;
   /**
@@ -32,6 +32,13 @@ export interface WriteBatch {
   transaction<T>(fn: () => T): T;
   /** Commits the open batch now (nothing inside a {@link transaction}: that commits itself). */
   flush(): void;
+  /** Whether a {@link transaction} is running (its writes may yet be rolled back). */
+  transacting(): boolean;
+  /**
+   * How many batches a failed commit lost so far: what was read inside one of them may have
+   * been rolled back (a cache of reads starts over when this changes).
+   */
+  losses(): number;
 }
 
 /**
@@ -68,8 +75,14 @@ export interface HeldWrites {
 
 /** Creates the write batching of `db`. */
 export function createWriteBatch(db: Database.Database, options: WriteBatchOptions): WriteBatch {
-  /** Whether a batch is open: its commit scheduled (its transaction begun at its first statement). */
+  /** Whether a batch is open: its commit scheduled. */
   let open = false;
+  /**
+   * Whether the batch's transaction was begun (checked against SQLite at the commit, which may
+   * have rolled it back by itself after an I/O error): spares a native call per write.
+   */
+  let begun = false;
+  let losses = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let depth = 0;
   let failure: unknown;
@@ -86,9 +99,15 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
     if (options.windowMs > 0) timer = setTimeout(commitLater, options.windowMs);
     else setImmediate(commitLater);
   };
+  const beginBatch = (): void => {
+    if (begun && db.inTransaction) return;
+    begin.run();
+    begun = true;
+  };
   const commit = (): void => {
     if (!open) return;
     open = false;
+    begun = false;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     try {
@@ -116,6 +135,7 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
       // SQLite rolls a transaction back by itself after some errors (disk full, I/O).
       if (db.inTransaction) end.run();
     } catch (error) {
+      losses += 1;
       if (db.inTransaction) db.exec('ROLLBACK');
       throw options.describe('commit', error);
     }
@@ -137,8 +157,8 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
   return {
     write(fn) {
       raiseFailure();
-      if (options.batched && !db.inTransaction) {
-        begin.run();
+      if (options.batched && depth === 0 && !begun) {
+        beginBatch();
         schedule();
       }
       return fn();
@@ -147,6 +167,9 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
     deferring() {
       raiseFailure();
       if (!options.batched || depth > 0) return false;
+      // Begun now, not at the commit: every statement until then (the reads that decide what
+      // is held) runs in it, without taking and releasing the file's locks for each.
+      if (!begun) beginBatch();
       schedule();
       return true;
     },
@@ -177,5 +200,8 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
       raiseFailure();
       if (depth === 0) commit();
     },
+
+    transacting: () => depth > 0,
+    losses: () => losses,
   };
 }
