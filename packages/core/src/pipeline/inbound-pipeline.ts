@@ -17,7 +17,7 @@ import { createDispatchRunner } from './dispatch-runner.js';
 import { gate, isMentioned } from './gate.js';
 import type { Dispatch, DispatchContext, InboundEvent, Reply } from './inbound-event.js';
 import { createPipelineMetrics, type PipelineMetricsSnapshot } from './metrics.js';
-import { type NormalisedMessage, normalise } from './normalise.js';
+import { type NormaliseContext, type NormalisedMessage, normalise } from './normalise.js';
 import { createOutboundQueue } from './outbound-queue.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { answeredInFull, buildReplyFormat, type ReplyFormat } from './reply-format.js';
@@ -143,19 +143,32 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
   /** The queue settings last applied, so a config change reaches the queue with the next message. */
   let applied = queueSettings(initial);
   const reconfigureQueue = (current: PipelineConfig): void => {
-    const wanted = queueSettings(current);
     if (
-      wanted.windowMs === applied.windowMs &&
-      wanted.maxBatch === applied.maxBatch &&
-      wanted.concurrency === applied.concurrency
+      current.debounce.windowMs === applied.windowMs &&
+      current.debounce.maxBatch === applied.maxBatch &&
+      current.dispatch.concurrency === applied.concurrency
     ) {
       return;
     }
+    const wanted = queueSettings(current);
     queue.reconfigure(wanted);
     applied = wanted;
   };
-  /** Runners of the dispatches running now (each made with the config of its batch). */
-  const runners = new Set<ReturnType<typeof createDispatchRunner>>();
+  /**
+   * The dispatch runner of each (timeout, attempts) setting a batch ran with: made once per
+   * setting, not per batch (a config change makes a new one; the old ones are kept for stop).
+   */
+  const runners = new Map<string, ReturnType<typeof createDispatchRunner>>();
+  const runnerFor = (timeoutMs: number, maxAttempts: number) => {
+    const key = `${timeoutMs}/${maxAttempts}`;
+    let runner = runners.get(key);
+    if (!runner) {
+      runner = createDispatchRunner({ clock, logger, timeoutMs, maxAttempts });
+      if (stopped) runner.stop();
+      runners.set(key, runner);
+    }
+    return runner;
+  };
   let stopped = false;
   const outbound = createOutboundQueue<
     { text: string; format: ReplyFormat; first: boolean; cloudCustomData: string },
@@ -197,6 +210,14 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
   /** A catch-up asked for while one runs (a reconnect meanwhile): it runs next. */
   let again: CatchUpSource | undefined;
 
+  /** What normalise needs, made once (the UserID and names are set for each message). */
+  const normaliseContext: { -readonly [K in keyof NormaliseContext]: NormaliseContext[K] } = {
+    selfUserId: '',
+    selfNames: [],
+    isOwnMessageId: (id) => ownIds.has(id),
+    ...(options.isAgentEnvelope ? { isAgentRequest: options.isAgentEnvelope } : {}),
+  };
+
   const accept = (raw: TimMessage, { catchUp = false } = {}): void => {
     if (held && !catchUp) {
       held.push(raw);
@@ -215,12 +236,9 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     /** Whether the message was taken in (in flight, its watermark held back) before a throw. */
     let taken = false;
     try {
-      const normalised = normalise(raw, {
-        selfUserId,
-        selfNames: options.selfNames?.() ?? [],
-        isOwnMessageId: (id) => ownIds.has(id),
-        ...(options.isAgentEnvelope ? { isAgentRequest: options.isAgentEnvelope } : {}),
-      });
+      normaliseContext.selfUserId = selfUserId;
+      normaliseContext.selfNames = options.selfNames?.() ?? [];
+      const normalised = normalise(raw, normaliseContext);
       if ('drop' in normalised) {
         metrics.dropped(normalised.drop);
         log.debug({ reason: normalised.drop }, 'message dropped');
@@ -330,9 +348,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     const dispatch = options.dispatch;
     metrics.dispatched();
     const { timeoutMs, maxAttempts } = config().dispatch;
-    const runner = createDispatchRunner({ clock, logger, timeoutMs, maxAttempts });
-    if (stopped) runner.stop();
-    runners.add(runner);
+    const runner = runnerFor(timeoutMs, maxAttempts);
     const outcome = await runner.run(
       async (attemptSignal) => {
         const ctx = replyContext(event, messages, attemptSignal, log);
@@ -341,7 +357,6 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       },
       { signal, context: { conversation: batch.key } },
     );
-    runners.delete(runner);
     if (outcome.attempts > 1) for (let i = 1; i < outcome.attempts; i++) metrics.retry();
     if (outcome.status === 'stopped') {
       for (const m of messages) inFlight.delete(m.id);
@@ -559,7 +574,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     metrics: () => metrics.snapshot(),
     async stop() {
       stopped = true;
-      for (const runner of runners) runner.stop();
+      for (const runner of runners.values()) runner.stop();
       const dropped = await queue.stop();
       for (const item of dropped) inFlight.delete(item.message.id);
       await outbound.stop();

@@ -95,26 +95,28 @@ export function normalise(message: TimMessage, context: NormaliseContext): Norma
   }
   if (!agentRequest && text.trim() === '') return { drop: 'empty' };
   const { quote, answers } = readInboundData(message.cloudCustomData);
-  return {
-    message: {
-      kind: agentRequest ? 'agent_request' : 'message',
-      id: message.id,
-      conversation: message.conversation,
-      senderId: message.from,
-      senderNick: message.nick || message.from,
-      time: message.time,
-      ...(message.seq === undefined ? {} : { seq: message.seq }),
-      content: message.kind === 'custom' ? 'custom' : 'text',
-      text,
-      mentions: [...new Set(message.atUserList)],
-      mentionsAll: message.atAll,
-      ...(quote === undefined ? {} : { quote }),
-      quotesSelf: quote !== undefined && isSelfQuote(quote, context),
-      answers,
-      source: message,
-    },
+  // Built by assignment, not spreads: this runs for every message received.
+  const normalised: Mutable<NormalisedMessage> = {
+    kind: agentRequest ? 'agent_request' : 'message',
+    id: message.id,
+    conversation: message.conversation,
+    senderId: message.from,
+    senderNick: message.nick || message.from,
+    time: message.time,
+    content: message.kind === 'custom' ? 'custom' : 'text',
+    text,
+    mentions: message.atUserList.length < 2 ? message.atUserList : [...new Set(message.atUserList)],
+    mentionsAll: message.atAll,
+    quotesSelf: quote !== undefined && isSelfQuote(quote, context),
+    answers,
+    source: message,
   };
+  if (message.seq !== undefined) normalised.seq = message.seq;
+  if (quote !== undefined) normalised.quote = quote;
+  return { message: normalised };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isSelfQuote(quote: QuotedMessage, context: NormaliseContext): boolean {
   if (context.isOwnMessageId?.(quote.messageId) === true) return true;
