@@ -22,7 +22,7 @@ export interface SharedStateFileOptions {
   busyTimeoutMs?: number;
   /** Whether writes are batched, as in `openSqliteStateStore`; default `true`. */
   batchWrites?: boolean;
-  /** How long a batch stays open, as in `openSqliteStateStore`; default 10 ms. */
+  /** How long a batch stays open, as in `openSqliteStateStore`; default 100 ms. */
   batchWindowMs?: number;
 }
 

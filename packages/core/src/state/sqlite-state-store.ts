@@ -63,7 +63,7 @@ export interface SqliteStateStoreOptions {
   batchWrites?: boolean;
   /**
    * How long a batch of writes stays open after its first write before it is committed, in
-   * milliseconds; default {@link DEFAULT_BATCH_WINDOW_MS} (10). 0 commits it when the
+   * milliseconds; default {@link DEFAULT_BATCH_WINDOW_MS} (100). 0 commits it when the
    * event-loop turn of its first write ends. `flush`, `transaction` and `close` commit it
    * earlier. A crash loses at most the writes of this window (see {@link StateStore.flush}).
    */
@@ -448,7 +448,7 @@ function connectStateDatabase(
  * An existing file readable by others is tightened to 0600 (with its -wal and -shm).
  *
  * Writes are batched (unless `batchWrites: false`): every write of a burst goes into one
- * transaction, committed `batchWindowMs` (10) after its first write, by
+ * transaction, committed `batchWindowMs` (100) after its first write, by
  * {@link StateStore.flush}, by {@link StateStore.transaction} or by `close`. A crash loses at
  * most the writes of the batch it interrupts, never an older one nor a later one without it,
  * so the file is always as an unbatched store would have left it a moment earlier: a message

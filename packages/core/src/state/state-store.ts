@@ -295,7 +295,7 @@ export interface StateStore {
   /**
    * Makes every write so far durable now. A store may batch writes (the SQLite store does by
    * default): each write is visible to every later call at once, but committed with the other
-   * writes of its batch (the SQLite store's: those of `batchWindowMs`, 10 ms, from the first).
+   * writes of its batch (the SQLite store's: those of `batchWindowMs`, 100 ms, from the first).
    * A crash loses at most the writes of the batch it interrupts, and always a suffix of the
    * writes (never an older write while keeping a later one): at-least-once holds either way,
    * a lost `markHandled` is delivered again.

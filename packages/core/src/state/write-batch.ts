@@ -43,10 +43,13 @@ export interface WriteBatch {
 
 /**
  * How long a batch of writes stays open by default, in milliseconds: long enough that a
- * steady stream of messages shares its commits (one commit costs as much as a few dozen
- * row writes), short enough that a crash loses little (what it loses is delivered again).
+ * steady stream of messages shares its commits (a commit's fixed cost, its locks and WAL
+ * frames, is that of some dozen row writes: at 1000 messages/s a 100 ms window cost 290 µs of
+ * CPU per message received against 315 µs with 10 ms), short enough that a crash loses little
+ * (what it loses is delivered again, and a reply is never sent before its message's row is
+ * committed).
  */
-export const DEFAULT_BATCH_WINDOW_MS = 10;
+export const DEFAULT_BATCH_WINDOW_MS = 100;
 
 /** Options of {@link createWriteBatch}. */
 export interface WriteBatchOptions {
