@@ -3,7 +3,9 @@
 //   1. CPU per message and added latency at a steady load: an AccountRuntime with a zero-time
 //      dispatch against a bare TimClient's `message` event, on the same stream of group messages
 //      (and the same runtime with its ledger writes unbatched: each committed on its own, as
-//      before batching);
+//      before batching; with an in-memory store instead of SQLite; and a bare client that has
+//      listed its groups and conversations, as the runtime's catch-up does, after which the
+//      SDK itself does more for every message);
 //   2. ledger writes/s: the SQLite state store (unbatched, one commit per message, batched 100
 //      per turn) against a raw better-sqlite3 INSERT loop;
 //   3. catch-up of missed messages: a runtime catching up against a bare client reading the
@@ -14,7 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccountRuntime, openSqliteStateStore } from '@clawlink/core';
+import { createAccountRuntime, createMemoryStateStore, openSqliteStateStore } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
 import Database from 'better-sqlite3';
@@ -113,10 +115,14 @@ async function streamRound(kind, tag) {
     }
   };
   let stop;
-  if (kind === 'client') {
+  if (kind === 'client' || kind === 'listed') {
     const client = createTimClient({ sdkAppId: SDK_APP_ID, server: emulator.wsUrl });
     client.on('message', (message) => onText(message.text));
     await client.login({ userId: receiver, userSig: sig(receiver) });
+    if (kind === 'listed') {
+      await client.call('list groups', (tim) => tim.getGroupList());
+      await client.call('list conversations', (tim) => tim.getConversationList());
+    }
     stop = () => client.destroy();
   } else {
     const stateDir = tempDir();
@@ -125,6 +131,7 @@ async function streamRound(kind, tag) {
       dispatch: (event) => {
         for (const message of event.messages) onText(message.text);
       },
+      ...(kind === 'memory' ? { store: createMemoryStateStore() } : {}),
       ...(kind === 'unbatched'
         ? { store: openSqliteStateStore({ accountId: receiver, stateDir, batchWrites: false }) }
         : {}),
@@ -165,11 +172,11 @@ async function streamRound(kind, tag) {
   };
 }
 
-const stream = { client: [], pipeline: [], unbatched: [] };
+const stream = { client: [], pipeline: [], unbatched: [], memory: [], listed: [] };
 for (let round = 0; round < settings.streamRounds; round++) {
   // Rotate which goes first, so none always runs on a warmer process.
-  const kinds = ['client', 'pipeline', 'unbatched'];
-  const order = [...kinds.slice(round % 3), ...kinds.slice(0, round % 3)];
+  const kinds = Object.keys(stream);
+  const order = [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)];
   for (const kind of order) {
     const result = await streamRound(kind, `${kind.slice(0, 1)}${round}`);
     stream[kind].push(result);
@@ -418,6 +425,14 @@ console.log(
 );
 compare('CPU per message (zero-time dispatch)', cpuClient, cpuPipeline, 0, 'µs');
 compare('  same, ledger unbatched (before)', cpuClient, cpuUnbatched, 0, 'µs');
+compare('  same, in-memory store', cpuClient, streamMedian('memory', 'cpuUs'), 0, 'µs');
+compare(
+  '  bare client, groups listed (no pipeline)',
+  cpuClient,
+  streamMedian('listed', 'cpuUs'),
+  0,
+  'µs',
+);
 row(
   'event loop busy at the steady load',
   `${(streamMedian('client', 'elu') * 100).toFixed(1)} %`,
