@@ -1,13 +1,14 @@
 // One measurement in a fresh process: memory held by N logged-in accounts of one kind, each
 // having received one direct message (so the pipeline's ledger, queue and dispatch ran).
-//   node --expose-gc bench/pipeline-memory-probe.mjs <client|pipeline> <count> <wsUrl>
+//   node --expose-gc bench/pipeline-memory-probe.mjs <client|pipeline|shared> <count> <wsUrl>
 //   client    bare TimClients, the message seen as a `message` event
 //   pipeline  AccountRuntimes with a zero-time dispatch and their SQLite state files
+//   shared    the same, added to a registry with one shared state file
 // Prints one JSON line: {mode, count, heapPerAccountMb, rssPerAccountMb, readyMs}.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccountRuntime } from '@clawlink/core';
+import { createAccountRegistry, createAccountRuntime } from '@clawlink/core';
 import { createTimClient } from '@clawlink/core/tim';
 import { createUserSig } from '@clawlink/usersig';
 import { memorySnapshot, printMemoryPerAccount } from './memory-support.mjs';
@@ -16,13 +17,22 @@ import { SDK_APP_ID, SECRET_KEY } from './support.mjs';
 
 const [mode, countText, wsUrl] = process.argv.slice(2);
 const count = Number(countText);
-if (!['client', 'pipeline'].includes(mode) || !Number.isInteger(count) || count < 1 || !wsUrl) {
-  throw new Error('usage: pipeline-memory-probe.mjs <client|pipeline> <count> <wsUrl>');
+if (
+  !['client', 'pipeline', 'shared'].includes(mode) ||
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !wsUrl
+) {
+  throw new Error('usage: pipeline-memory-probe.mjs <client|pipeline|shared> <count> <wsUrl>');
 }
 const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
 
 const admin = adminOf(wsUrl);
 const stateDir = mkdtempSync(join(tmpdir(), 'clawlink-bench-'));
+const registry =
+  mode === 'shared'
+    ? createAccountRegistry({ sharedStateFile: join(stateDir, 'all.sqlite') })
+    : undefined;
 const prefix = `p${mode.slice(0, 3)}${process.pid % 10000}_`;
 const sender = `${prefix}sender`;
 await admin.post('/users', { userId: sender });
@@ -39,12 +49,14 @@ async function open(userId) {
     await client.login({ userId, userSig: sig(userId) });
     return () => client.destroy();
   }
-  const runtime = createAccountRuntime({
-    config: pipelineConfig(wsUrl, userId, stateDir),
-    dispatch: (event) => {
-      for (const message of event.messages) onText(message.text);
-    },
-  });
+  const dispatch = (event) => {
+    for (const message of event.messages) onText(message.text);
+  };
+  const config = pipelineConfig(wsUrl, userId, stateDir);
+  const runtime =
+    mode === 'shared'
+      ? registry.add(config, { dispatch })
+      : createAccountRuntime({ config, dispatch });
   await runtime.start();
   if (runtime.status().state !== 'connected') throw new Error(`${userId} did not connect`);
   return () => runtime.stop();

@@ -10,7 +10,8 @@
 //      per turn) against a raw better-sqlite3 INSERT loop;
 //   3. catch-up of missed messages: a runtime catching up against a bare client reading the
 //      same history;
-//   4. RSS per account with the pipeline, N held (pipeline-memory-probe.mjs, fresh processes).
+//   4. RSS per account with the pipeline, N held, each with its own state file or all in a
+//      registry's shared one (pipeline-memory-probe.mjs, fresh processes).
 //   node --expose-gc bench/pipeline.mjs     (CLAWLINK_BENCH_QUICK=1 for a quick run)
 // Prints a table; nothing here is asserted anywhere.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -387,6 +388,8 @@ const memClient = measure('client');
 log(`memory client: ${JSON.stringify(memClient)}`);
 const memPipeline = measure('pipeline');
 log(`memory pipeline: ${JSON.stringify(memPipeline)}`);
+const memShared = measure('shared');
+log(`memory shared: ${JSON.stringify(memShared)}`);
 await emulator.stop();
 
 const row = (label, baseline, measured, r) =>
@@ -464,6 +467,13 @@ compare(
   `RSS per account, ${settings.accounts} held`,
   memClient.rssPerAccountMb,
   memPipeline.rssPerAccountMb,
+  2,
+  'MB',
+);
+compare(
+  '  same, one shared state file',
+  memClient.rssPerAccountMb,
+  memShared.rssPerAccountMb,
   2,
   'MB',
 );

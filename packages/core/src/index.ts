@@ -66,6 +66,7 @@ export type { PipelineConfig, PipelineConfigInput } from './pipeline/pipeline-co
 // Runtime
 export {
   AccountRegistry,
+  type AccountRegistryAddOptions,
   type AccountRegistryEvents,
   type AccountRegistryOptions,
   createAccountRegistry,

@@ -5,9 +5,10 @@ import { ClawlinkError } from '../errors/clawlink-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { createMemoryStateStore } from '../state/memory-state-store.js';
 import { stateFileName } from '../state/state-file.js';
+import { waitUntil } from '../tim/test-support.js';
 import { createAccountRegistry, type StartProgress } from './account-registry.js';
 import type { InboundMessage } from './account-runtime.js';
-import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
+import { textOf, useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
 /** The accounts share one state dir for the whole file. */
 const env = useEmulatorRuntimes({
@@ -136,6 +137,35 @@ describe('AccountRegistry', () => {
     const stores = registry.list().map((r) => r.store);
     await registry.close();
     for (const store of stores) expect(() => store.listUnhandled()).toThrow(/is closed/);
+  });
+
+  it('answers through the pipeline for an account added with a dispatch, its ledger in the shared file', async () => {
+    const file = join(stateDir, 'fleet-dispatch.sqlite');
+    const registry = createAccountRegistry({ sharedStateFile: file });
+    const quiet = registry.add(accountConfig('disp_quiet'));
+    const agent = registry.add(accountConfig('disp_agent'), {
+      dispatch: (event) => `heard: ${event.text}`,
+    });
+    const events: InboundMessage[] = [];
+    registry.on('message', (message: InboundMessage) => events.push(message));
+    await registry.startAll();
+    env.emulator.createUser('disp_boss');
+    for (const to of ['disp_agent', 'disp_quiet']) {
+      env.emulator.postC2CMessage({ from: 'disp_boss', to, content: { text: 'ping' } });
+    }
+    await waitUntil(
+      () => env.directRepliesOf('disp_boss', 'disp_agent').length === 1 && events.length === 1,
+      10_000,
+      'the reply and the event',
+    );
+    expect(textOf(env.directRepliesOf('disp_boss', 'disp_agent')[0])).toBe('heard: ping');
+    // The account without a dispatch emits its message instead; only it leaves one unhandled.
+    expect(events.map((m) => m.accountId)).toEqual(['disp_quiet']);
+    await waitUntil(() => agent.metrics().replied === 1, 5_000, 'settled');
+    expect(quiet.store.listUnhandled()).toHaveLength(1);
+    expect(agent.store.listUnhandled()).toEqual([]);
+    expect(agent.store.file).toBe(file);
+    await registry.close();
   });
 
   it('refuses a bad config with every problem listed, and a duplicate accountId', () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { parseAccountConfig } from '../config/account-config.js';
 import { ClawlinkError } from '../errors/clawlink-error.js';
 import type { Logger } from '../logging/logger.js';
+import type { Dispatch } from '../pipeline/inbound-event.js';
 import { openSharedStateFile, type SharedStateFile } from '../state/shared-state-file.js';
 import type { StateStore } from '../state/state-store.js';
 import { AccountRuntime, type AccountRuntimeEvents } from './account-runtime.js';
@@ -37,6 +38,12 @@ export interface AccountRegistryOptions {
    * the bound, each account's start begins on a turn of the event loop of its own.
    */
   maxConcurrentLogins?: number;
+}
+
+/** Options of {@link AccountRegistry.add}. */
+export interface AccountRegistryAddOptions {
+  /** The host's dispatch: the account's messages go through the inbound pipeline to it. */
+  dispatch?: Dispatch;
 }
 
 /** Progress of {@link AccountRegistry.startAll}, emitted as a `startProgress` event. */
@@ -99,9 +106,12 @@ export class AccountRegistry extends EventEmitter<AccountRegistryEvents> {
 
   /**
    * Adds an account (validated at once; a bad config throws `ConfigError`). It is not started.
+   * With a `dispatch`, the account answers through the inbound pipeline (ledger, gate, queue,
+   * replies), as `createAccountRuntime({ config, dispatch })` does; without one, it emits its
+   * messages as `message` events for the host to mark handled.
    * @throws ClawlinkError `INVALID_ARGUMENT` when the accountId is already registered.
    */
-  add(config: unknown): AccountRuntime {
+  add(config: unknown, options: AccountRegistryAddOptions = {}): AccountRuntime {
     const parsed = parseAccountConfig(config);
     if (this.#accounts.has(parsed.accountId)) {
       throw new ClawlinkError(
@@ -117,6 +127,7 @@ export class AccountRegistry extends EventEmitter<AccountRegistryEvents> {
       ...(clock ? { clock } : {}),
       ...(fetch ? { fetch } : {}),
       ...(store ? { store } : {}),
+      ...(options.dispatch ? { dispatch: options.dispatch } : {}),
     });
     this.#accounts.set(runtime.accountId, runtime);
     runtime.on('status', (status) => this.emit('status', status));
