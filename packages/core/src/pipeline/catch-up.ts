@@ -57,7 +57,12 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
   const lastOnline = store.getLastOnline();
   // The very first connect catches up nothing, but it is the baseline from now on, even when
   // this connection drops before the catch-up finishes: what arrives after it is caught up.
-  if (lastOnline === undefined) store.setLastOnline(now);
+  // Durable at once: lost in a crash, the next start would take itself for the first again and
+  // catch up nothing of what was said meanwhile.
+  if (lastOnline === undefined) {
+    store.setLastOnline(now);
+    store.flush();
+  }
   const conversations = await source.conversations();
   let delivered = 0;
   let skipped = 0;
