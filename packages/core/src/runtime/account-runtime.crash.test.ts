@@ -214,7 +214,10 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
     await first.crash();
     env.emulator.clearFaults();
 
-    await connectedHost(agent, 'answer');
+    const second = await connectedHost(agent, 'answer');
+    // Once the catch-up has taken the cut message: a message posted before could be caught up
+    // with it and answered in the same reply (whose parts then name neither text alone).
+    await second.line('log:caught up');
     await answeredOnce(groupId, agent, 'after', 'the answer to the next message');
     const parts = agentReplies(groupId, agent).filter((r) => r.replyTo.includes(id));
     // The cut reply's first part, then the whole reply again: part 1 and 2 of 2.
