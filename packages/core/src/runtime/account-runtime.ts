@@ -322,7 +322,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       messageId: message.id,
       ...(message.seq === undefined ? {} : { seq: message.seq }),
     });
-    // Durable on return (the store batches writes per turn): a crash now keeps it handled.
+    // Durable on return (the store batches writes): a crash now keeps it handled.
     store.flush();
   }
 
@@ -574,7 +574,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
         time: message.time,
         ...(message.seq === undefined ? {} : { seq: message.seq }),
       });
-      // Durable before the host sees it (the store batches writes per event-loop turn).
+      // Durable before the host sees it (the store batches writes).
       this.#store!.flush();
     } catch (error) {
       // Never a silent drop: without the ledger the message is delivered (at least once).

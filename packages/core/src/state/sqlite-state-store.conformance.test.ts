@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A fresh file per test (the name is unique per test), so each test starts from an empty
 // store; the reopen tests open the same name, i.e. the same file, again. Writes are batched
-// per event-loop turn (the default).
+// in 100 ms windows (the default).
 defineStateStoreConformance(
   'openSqliteStateStore',
   ({ now, name }) => openSqliteStateStore({ accountId: name, stateDir: dir, now }),

@@ -168,7 +168,7 @@ export interface CachedChannel {
  * What one account remembers across restarts: the inbound message ledger (dedupe and
  * at-least-once handling), per-conversation watermarks and the time the account was last
  * online (catch-up), pending and settled agent requests, and a channel cache. Every method is
- * synchronous; writes may be batched per event-loop turn (see {@link StateStore.flush}). Values returned are copies: changing them does not change the store.
+ * synchronous; writes may be batched (see {@link StateStore.flush}). Values returned are copies: changing them does not change the store.
  *
  * Every method throws a `StateStoreError` (code `STATE_STORE_ERROR`, `operation` naming the
  * method, the SQLite error as `cause`) when the file cannot be read or written; after
