@@ -175,4 +175,37 @@ describe('createSharedTicker', () => {
     expect(ticker.intervals()).toBe(0);
     expect(timeouts()).toBe(before);
   });
+
+  it('runs a long tick in slices over several turns, skipping a tick that comes meanwhile', () => {
+    const clock = manualIntervals();
+    let time = 0;
+    const turns: Array<() => void> = [];
+    const ticker = createSharedTicker(
+      { ...clock.source, now: () => time, nextTurn: (fn) => turns.push(fn) },
+      { sliceMs: 10 },
+    );
+    const calls: number[] = [];
+    const subscriptions = Array.from({ length: 5 }, (_, i) =>
+      ticker.every(
+        1000,
+        () => {
+          calls.push(i);
+          time += 4; // each callback takes 4 ms
+        },
+        fail,
+      ),
+    );
+    clock.tick(1000);
+    // 4 + 4 + 4 >= 10 ms: three callbacks in the first turn, the rest wait for the next.
+    expect(calls).toEqual([0, 1, 2]);
+    expect(turns).toHaveLength(1);
+    // A tick while this one runs is skipped; one cancelled between slices does not run.
+    clock.tick(1000);
+    subscriptions[3]?.cancel();
+    turns.shift()?.();
+    expect(calls).toEqual([0, 1, 2, 4]);
+    expect(turns).toHaveLength(0);
+    clock.tick(1000);
+    expect(calls).toEqual([0, 1, 2, 4, 0, 1, 2]);
+  });
 });

@@ -8,6 +8,10 @@ export interface IntervalHandle {
 export interface IntervalSource {
   setInterval(fn: () => void, ms: number): IntervalHandle;
   clearInterval(handle: IntervalHandle): void;
+  /** Runs `fn` on a later turn of the event loop (a tick's next slice); default `setImmediate`. */
+  nextTurn?(fn: () => void): void;
+  /** A monotonic clock in milliseconds, to time a tick's slices; default `performance.now`. */
+  now?(): number;
 }
 
 /** Node's own interval functions. */
@@ -15,6 +19,13 @@ const nodeIntervals: IntervalSource = {
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };
+
+/**
+ * How long one turn of a tick may run callbacks before the rest wait for the next turn, in
+ * milliseconds: a thousand SDK instances' 1 s callbacks take 60 to 120 ms, which in one turn
+ * stalls everything else (logins, messages) for that long.
+ */
+const TICK_SLICE_MS = 8;
 
 /** The longest period Node's timers accept; anything else becomes 1 ms, as in Node. */
 const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -25,6 +36,9 @@ interface Beat {
   readonly subscriptions: Set<TickerSubscription>;
   /** How many of them keep the process alive (see {@link TickerSubscription.ref}). */
   refs: number;
+  /** The callbacks of the tick still running (over several turns), and the next one's index. */
+  running: TickerSubscription[] | undefined;
+  next: number;
 }
 
 let nextId = 0;
@@ -114,7 +128,10 @@ export class TickerSubscription {
  * One clock for many periodic callbacks: a single real interval per distinct period, fanning
  * out to every callback registered for it, in registration order. tim-js-sdk runs a 1 s
  * interval per instance; with a thousand instances that is a thousand timer wake-ups a
- * second, where this makes it one.
+ * second, where this makes it one. A tick runs its callbacks in slices of at most
+ * {@link TICK_SLICE_MS} per turn of the event loop, so a thousand of them never hold up the
+ * rest of the process for long; a tick that comes while the previous one is still running is
+ * skipped (each callback runs at most once per period).
  */
 export interface SharedTicker {
   /**
@@ -140,14 +157,37 @@ export interface SharedTicker {
  * interval starts with its first callback and stops with its last; it keeps the process alive
  * exactly while one of its callbacks does.
  */
-export function createSharedTicker(source: IntervalSource = nodeIntervals): SharedTicker {
+export function createSharedTicker(
+  source: IntervalSource = nodeIntervals,
+  options: { sliceMs?: number } = {},
+): SharedTicker {
   const beats = new Map<number, Beat>();
+  const sliceMs = options.sliceMs ?? TICK_SLICE_MS;
+  const nextTurn = source.nextTurn ?? ((fn: () => void) => setImmediate(fn));
+  const now = source.now ?? (() => performance.now());
 
   function tick(beat: Beat): void {
+    if (beat.running) return;
     // A snapshot: callbacks added during this tick wait for the next one.
-    for (const subscription of [...beat.subscriptions]) {
+    beat.running = [...beat.subscriptions];
+    beat.next = 0;
+    runSlice(beat);
+  }
+
+  function runSlice(beat: Beat): void {
+    const running = beat.running;
+    if (!running) return;
+    const started = now();
+    while (beat.next < running.length) {
+      const subscription = running[beat.next++] as TickerSubscription;
+      // One cancelled meanwhile (by itself, another, or between two slices) does not run.
       if (subscription.active) subscription.run();
+      if (beat.next < running.length && now() - started >= sliceMs) {
+        nextTurn(() => runSlice(beat));
+        return;
+      }
     }
+    beat.running = undefined;
   }
 
   function beatOf(period: number): Beat {
@@ -157,6 +197,8 @@ export function createSharedTicker(source: IntervalSource = nodeIntervals): Shar
       handle: source.setInterval(() => tick(beat), period),
       subscriptions: new Set(),
       refs: 0,
+      running: undefined,
+      next: 0,
     };
     beats.set(period, beat);
     return beat;
