@@ -425,12 +425,17 @@ describe('openSqliteStateStore', () => {
     const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
     const script = `
       const { openSqliteStateStore } = await import(${JSON.stringify(moduleUrl)});
-      try {
-        openSqliteStateStore({ accountId: 'bot', stateDir: ${JSON.stringify(stateDir)} }).close();
-        console.log(JSON.stringify({ opened: true }));
-      } catch (error) {
-        console.log(JSON.stringify({ code: error.code, message: error.message }));
-      }`;
+      const outcomes = [];
+      // The existing file, and a new account's missing one (created only at its first write).
+      for (const options of [{ accountId: 'bot' }, { accountId: 'new', openAtFirstWrite: true }]) {
+        try {
+          openSqliteStateStore({ ...options, stateDir: ${JSON.stringify(stateDir)} }).close();
+          outcomes.push({ opened: true });
+        } catch (error) {
+          outcomes.push({ code: error.code, message: error.message });
+        }
+      }
+      console.log(JSON.stringify(outcomes));`;
     const child = spawnSync(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '--eval', script],
@@ -442,14 +447,17 @@ describe('openSqliteStateStore', () => {
     );
     chmodSync(stateDir, 0o700);
     expect(child.stderr).toBe('');
-    const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
+    const outcomes = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
       code?: string;
       message?: string;
-    };
-    expect(outcome.code).toBe('STATE_STORE_ERROR');
-    expect(outcome.message).toMatch(/cannot be written/);
-    expect(outcome.message).toMatch(/not damaged/);
-    expect(outcome.message).toMatch(/stateDir/);
+    }[];
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) {
+      expect(outcome.code).toBe('STATE_STORE_ERROR');
+      expect(outcome.message).toMatch(/cannot be written/);
+      expect(outcome.message).toMatch(/not damaged/);
+      expect(outcome.message).toMatch(/stateDir/);
+    }
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
@@ -557,11 +565,11 @@ describe('openSqliteStateStore', () => {
     const sideFiles = (file: string) =>
       readdirSync(path.dirname(file)).filter((f) => f.startsWith(`${path.basename(file)}-`));
 
-    it('creates a new file 0600 and leaves it empty, answering as an empty store, until the first write', () => {
+    it('creates no file, answering as an empty store, until the first write creates it 0600', () => {
       const store = openLate('bot');
       const file = store.file!;
       expect(mode(stateDir)).toBe(0o700);
-      expect(mode(file)).toBe(0o600);
+      expect(existsSync(file)).toBe(false);
       // What an account's start reads, and the writes that change nothing in an empty store.
       expect(store.listPendingRequests({ direction: 'outbound' })).toEqual([]);
       expect(store.takeExpiredRequests(Number.MAX_SAFE_INTEGER)).toEqual([]);
@@ -576,13 +584,13 @@ describe('openSqliteStateStore', () => {
       expect(store.pruneLedger({ olderThanMs: 0 })).toBe(0);
       expect(store.listChannels()).toEqual([]);
       store.flush();
-      expect(statSync(file).size).toBe(0);
+      expect(existsSync(file)).toBe(false);
       expect(sideFiles(file)).toEqual([]);
 
       expect(store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).toBe('new');
       store.flush();
       expect(store.getLedgerEntry('m')?.status).toBe('seen');
-      for (const side of ['-wal', '-shm']) expect(mode(`${file}${side}`)).toBe(0o600);
+      for (const side of ['', '-wal', '-shm']) expect(mode(`${file}${side}`)).toBe(0o600);
       store.close();
       expect(
         openLate('bot')
@@ -637,7 +645,7 @@ describe('openSqliteStateStore', () => {
       expect(
         openError(() => store.recordSeen({ messageId: 'm', conversationId: 'c', time: 1 })).message,
       ).toMatch(/closed/);
-      expect(statSync(store.file!).size).toBe(0);
+      expect(existsSync(store.file!)).toBe(false);
     });
   });
 });

@@ -2,12 +2,13 @@ import type { StateStore } from './state-store.js';
 import { closedStoreError } from './state-store-rules.js';
 
 /**
- * A store over a new, empty state file that opens the database only at its first write (see
- * `openSqliteStateStore`'s `openAtFirstWrite`). Until then it answers as the empty store it
- * is: reads find nothing, and so do the writes that change nothing in an empty store
- * (marking, deleting, settling, taking or pruning what is not there); the file stays as it
- * was created (empty, 0600, no -wal or -shm) and no descriptor is held. The first write calls
- * `open` (which checks the file again and creates its schema) and runs on the store it
+ * A store over a new state file (missing, or empty) that creates and opens the database only
+ * at its first write (see `openSqliteStateStore`'s `openAtFirstWrite`). Until then it answers
+ * as the empty store it is: reads find nothing, and so do the writes that change nothing in an
+ * empty store (marking, deleting, settling, taking or pruning what is not there); the file
+ * stays as it was (missing, or empty; no -wal or -shm) and no descriptor is held. The first
+ * write calls `open` (which creates the file 0600 or checks it again, and creates its schema)
+ * and runs on the store it
  * returns, as does every call after it; when `open` throws, the write throws that and the
  * next write tries again. @internal
  */
