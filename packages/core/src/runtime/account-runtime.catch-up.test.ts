@@ -73,6 +73,62 @@ async function catchingUp(agent: string, stateDir: string, maxMessages: number) 
   return { runtime, texts, logger };
 }
 
+/** Counts the group profile reads (`getGroupProfile`) this process sends, while `run` runs. */
+async function countingProfileReads<T>(
+  run: () => Promise<T>,
+): Promise<{ reads: number; result: T }> {
+  const send = WebSocket.prototype.send;
+  let reads = 0;
+  WebSocket.prototype.send = function (this: WebSocket, data) {
+    const text =
+      typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8');
+    if (text.includes('.get_group_self_member_info"')) reads += 1;
+    return send.call(this, data);
+  };
+  try {
+    const result = await run();
+    return { reads, result };
+  } finally {
+    WebSocket.prototype.send = send;
+  }
+}
+
+describe('catch-up of many groups', () => {
+  // The SDK allows 20 group profile reads a second and makes the rest wait a second: catch-up
+  // read each group's profile for where its history starts, then the pipeline read it again
+  // for the channel's name in the first event; a catch-up over 100 groups took twice as long.
+  it("reads each group's profile once, for its history and its events alike", async () => {
+    const agent = 'cumany';
+    env.emulator.createUser(agent);
+    const groups = Array.from({ length: 12 }, (_, i) => `cumany-${i}`);
+    for (const groupId of groups) {
+      env.emulator.createGroup({
+        groupId,
+        name: `Room ${groupId}`,
+        owner: 'alice',
+        members: ['alice', agent],
+      });
+    }
+    const { stateDir } = await missWhileStopped(agent, () => {
+      for (const groupId of groups) env.mention(groupId, agent, `in ${groupId}`);
+    });
+    const events: string[] = [];
+    const { reads } = await countingProfileReads(async () => {
+      const runtime = env.agentRuntime(
+        agent,
+        (event) => {
+          if (event.kind === 'channel') events.push(event.channel.name);
+        },
+        { stateDir, catchUp: {} },
+      );
+      await runtime.start();
+      await waitUntil(() => events.length === groups.length, 20_000, 'every group caught up');
+    });
+    expect(new Set(events)).toEqual(new Set(groups.map((g) => `Room ${g}`)));
+    expect(reads).toBeLessThanOrEqual(groups.length);
+  });
+});
+
 describe('catch-up of a group', () => {
   // Found by this test: catch-up paged group history by message id, which fetchHistory looks for
   // only among the newest 300 messages: deeper, the group failed and nothing was caught up.

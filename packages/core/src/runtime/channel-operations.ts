@@ -6,6 +6,7 @@ import {
   type CreateChannelOptions,
   createChannel,
   getChannel,
+  getChannelAndNextSequence,
   getCustomField,
   getMembers,
   type JoinStatus,
@@ -53,6 +54,19 @@ export class ChannelOperations {
   /** A channel's full profile, including its skill and custom fields. */
   async get(channelId: string): Promise<Channel> {
     return this.#cache(await getChannel(await this.#context.connect(), channelId));
+  }
+
+  /**
+   * The channel's profile (cached, as {@link get}) and the sequence of its next message, from
+   * one profile read: where a catch-up starts reading its history. @internal
+   */
+  async getWithNextSequence(channelId: string): Promise<number | undefined> {
+    const { channel, nextSequence } = await getChannelAndNextSequence(
+      await this.#context.connect(),
+      channelId,
+    );
+    this.#cache(channel);
+    return nextSequence;
   }
 
   /** Joins a channel; says whether it joined, was already a member, or awaits approval. */

@@ -183,7 +183,18 @@ export function runtimeCatchUpSource(
       return [...groups, ...direct];
     },
     history: (conversation, historyOptions) =>
-      watched(() => runtime.messages.history(conversation, historyOptions)),
+      watched(async () => {
+        if (conversation.type !== 'group' || historyOptions.before !== undefined) {
+          return runtime.messages.history(conversation, historyOptions);
+        }
+        // One profile read gives both the channel the pipeline names in its events (cached
+        // now, so dispatching what is caught up reads none) and where the history starts.
+        const next = await runtime.channels.getWithNextSequence(conversation.id);
+        return runtime.messages.history(
+          conversation,
+          next === undefined ? historyOptions : { ...historyOptions, before: next },
+        );
+      }),
   };
 }
 

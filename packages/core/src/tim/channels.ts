@@ -150,12 +150,34 @@ export async function getChannel(
   channelId: string,
   options: { customFieldKeys?: string[] } = {},
 ): Promise<Channel> {
+  return (await readChannel(client, channelId, options.customFieldKeys ?? [])).channel;
+}
+
+/**
+ * A channel's profile (as {@link getChannel}) and the sequence its next message will get:
+ * where reading its history back from the newest starts. One profile read for both, so a
+ * catch-up over many channels reads each profile once (the SDK allows 20 a second). @internal
+ */
+export async function getChannelAndNextSequence(
+  client: TimClient,
+  channelId: string,
+): Promise<{ channel: Channel; nextSequence: number | undefined }> {
+  const { channel, group } = await readChannel(client, channelId, []);
+  const next = Number(group.nextMessageSeq);
+  return { channel, nextSequence: Number.isInteger(next) && next >= 1 ? next : undefined };
+}
+
+async function readChannel(
+  client: TimClient,
+  channelId: string,
+  customFieldKeys: readonly string[],
+): Promise<{ channel: Channel; group: SdkGroup }> {
   const id = requireText('getChannel', 'channelId', channelId);
-  const keys = [...new Set([SKILL_FIELD_KEY, ...(options.customFieldKeys ?? [])])];
+  const keys = [...new Set([SKILL_FIELD_KEY, ...customFieldKeys])];
   for (const key of keys) checkCustomKey('getChannel', key);
   return client.call('getChannel', async (tim) => {
     const { data } = await tim.getGroupProfile({ groupID: id, groupCustomFieldFilter: keys });
-    return toChannel(data.group);
+    return { channel: toChannel(data.group), group: data.group };
   });
 }
 
