@@ -10,7 +10,8 @@ export interface WriteBatch {
   /**
    * Runs a write. With batching on and no transaction open, it opens a batch
    * (`BEGIN IMMEDIATE`) and schedules its commit; inside an open batch or transaction it just
-   * runs (each statement is atomic on its own; compound writes use their own savepoint).
+   * runs (each statement is atomic on its own; a compound write runs its statements back to
+   * back, with nothing between them on this connection).
    * Throws first the error of a batch whose commit failed, once.
    */
   write<T>(fn: () => T): T;
