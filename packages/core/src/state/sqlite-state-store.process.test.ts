@@ -7,6 +7,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStateStore } from './sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
 
+const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
+
+/** Runs `script` (an ES module importing the store) in a child process; collects its stderr. */
+function spawnScript(script: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '--eval', script],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
 // A child process writes the ledger and is killed (SIGKILL, no cleanup) in the middle of a
 // transaction; the parent then opens the same file as a restarted runtime would.
 const childScript = (moduleUrl: string, stateDir: string) => `
@@ -42,25 +63,13 @@ describe('openSqliteStateStore after a crash', () => {
   });
 
   it('keeps every acknowledged change and none of an unfinished transaction', async () => {
-    const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '--eval', childScript(moduleUrl, stateDir)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on('exit', (_code, signal) => resolve(signal)),
-    );
+    const { child, exited, stderr } = spawnScript(childScript(moduleUrl, stateDir));
     for await (const line of createInterface({ input: child.stdout })) {
       if (line === 'inside') break;
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    expect(stderr).toBe('');
+    expect(stderr()).toBe('');
 
     const store = openSqliteStateStore({ accountId: 'bot', stateDir });
     try {
@@ -132,32 +141,14 @@ type Op =
  * goes on writing while the kill is on its way); returns its log of writes.
  */
 async function runUntilKilled(stateDir: string, progress: number): Promise<string[]> {
-  const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
   const logFile = path.join(stateDir, 'writes.log');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '--eval',
-      batchingChild(moduleUrl, stateDir, logFile),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
-  );
+  const { child, exited, stderr } = spawnScript(batchingChild(moduleUrl, stateDir, logFile));
   let reports = 0;
   for await (const _line of createInterface({ input: child.stdout })) {
     reports += 1;
     if (reports === progress) child.kill('SIGKILL');
   }
-  expect({ signal: await exited, stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+  expect({ signal: await exited, stderr: stderr() }).toEqual({ signal: 'SIGKILL', stderr: '' });
   return readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((line) => line !== '');
