@@ -9,6 +9,7 @@ import type {
   SettledRequest,
   StateStore,
   Watermark,
+  WatermarkPosition,
 } from './state-store.js';
 import {
   closedStoreError,
@@ -149,8 +150,8 @@ function statementsFor(scoped: boolean) {
     insertHeld: `INSERT OR IGNORE INTO ledger
       (${col}message_id, conversation_id, seq, time, status, seen_at, handled_at, failed_at,
         failure_reason)
-      VALUES (${val}@messageId, @conversationId, @seq, @time, @status, @seenAt, @handledAt,
-        @failedAt, @failureReason)`,
+      VALUES (${val}@message_id, @conversation_id, @seq, @time, @status, @seen_at, @handled_at,
+        @failed_at, @failure_reason)`,
     ledgerStatus: `SELECT status FROM ledger WHERE ${where}message_id = @messageId`,
     markHandled: `UPDATE ledger SET status = 'handled', handled_at = COALESCE(handled_at, @now)
       WHERE ${where}message_id = @messageId AND status != 'failed'`,
@@ -238,18 +239,6 @@ function statements(db: Database.Database, scoped: boolean): Statements {
   return sql;
 }
 
-/** A ledger row held in memory until its batch commits. */
-interface HeldRow {
-  conversationId: string;
-  seq: number | null;
-  time: number;
-  status: LedgerStatus;
-  seenAt: number;
-  handledAt: number | null;
-  failedAt: number | null;
-  failureReason: string | null;
-}
-
 /**
  * The ledger rows and watermarks of one scope (an account's file, or an account of a shared
  * file) written while a batch is open: held in memory and written together when the batch
@@ -260,7 +249,8 @@ interface HeldRow {
  * so they all see the same state.
  */
 interface HeldScope extends HeldWrites {
-  readonly rows: Map<string, HeldRow>;
+  /** Ledger rows by message id, as the table will hold them. */
+  readonly rows: Map<string, LedgerRow>;
   readonly watermarks: Map<string, Watermark>;
   readonly channels: Map<string, CachedChannel>;
   /** The connection's {@link WriteBatch.losses} when `channels` was last valid. */
@@ -276,7 +266,7 @@ function heldScope(db: Database.Database, sql: Statements, account: number | nul
   }
   let scope = byAccount.get(account);
   if (!scope) {
-    const rows = new Map<string, HeldRow>();
+    const rows = new Map<string, LedgerRow>();
     const watermarks = new Map<string, Watermark>();
     scope = {
       rows,
@@ -284,23 +274,14 @@ function heldScope(db: Database.Database, sql: Statements, account: number | nul
       channels: new Map(),
       channelsAsOf: 0,
       write() {
-        const heldRows = [...rows];
+        const heldRows = [...rows.values()];
         const heldWatermarks = [...watermarks];
         rows.clear();
         watermarks.clear();
         // Checked absent when held, and only the scope's held rows are written meanwhile.
-        for (const [messageId, row] of heldRows) {
-          sql.insertHeld.run({ account, messageId, ...row });
-        }
+        for (const row of heldRows) sql.insertHeld.run({ account, ...row });
         for (const [conversationId, mark] of heldWatermarks) {
-          sql.putWatermark.run({
-            account,
-            conversationId,
-            time: mark.time,
-            seq: mark.seq ?? null,
-            messageId: mark.messageId ?? null,
-            now: mark.updatedAt,
-          });
+          sql.putWatermark.run(watermarkRow(account, conversationId, mark, mark.updatedAt));
         }
       },
       discard() {
@@ -313,16 +294,19 @@ function heldScope(db: Database.Database, sql: Statements, account: number | nul
   return scope;
 }
 
-const heldEntry = (messageId: string, row: HeldRow): LedgerEntry => ({
-  messageId,
-  conversationId: row.conversationId,
-  seq: row.seq ?? undefined,
-  time: row.time,
-  status: row.status,
-  seenAt: row.seenAt,
-  handledAt: row.handledAt ?? undefined,
-  failedAt: row.failedAt ?? undefined,
-  failureReason: row.failureReason ?? undefined,
+/** The `putWatermark` parameters of a conversation's watermark at `position`. */
+const watermarkRow = (
+  account: number | null,
+  conversationId: string,
+  position: WatermarkPosition,
+  updatedAt: number,
+) => ({
+  account,
+  conversationId,
+  time: position.time,
+  seq: position.seq ?? null,
+  messageId: position.messageId ?? null,
+  now: updatedAt,
 });
 
 /** A {@link StateStore} over `db`, reading and writing the rows of `options.scope`. */
@@ -379,14 +363,15 @@ export function createSqliteStoreView(
       | undefined;
     if (status !== undefined) return status;
     held.rows.set(message.messageId, {
-      conversationId: message.conversationId,
+      message_id: message.messageId,
+      conversation_id: message.conversationId,
       seq: message.seq ?? null,
       time: message.time,
       status: 'seen',
-      seenAt: now(),
-      handledAt: null,
-      failedAt: null,
-      failureReason: null,
+      seen_at: now(),
+      handled_at: null,
+      failed_at: null,
+      failure_reason: null,
     });
     batch.hold(held);
     return 'new';
@@ -403,14 +388,7 @@ export function createSqliteStoreView(
     position: Parameters<StateStore['advanceWatermark']>[1],
   ): boolean => {
     if (!watermarkMoves(currentWatermark(conversationId), position)) return false;
-    sql.putWatermark.run({
-      account,
-      conversationId,
-      time: position.time,
-      seq: position.seq ?? null,
-      messageId: position.messageId ?? null,
-      now: now(),
-    });
+    sql.putWatermark.run(watermarkRow(account, conversationId, position, now()));
     return true;
   };
   const advanceAlone = db.transaction(advanceNow);
@@ -476,7 +454,7 @@ export function createSqliteStoreView(
       if (row && read('markHandled', () => batch.deferring())) {
         if (row.status === 'failed') return false;
         row.status = 'handled';
-        row.handledAt ??= now();
+        row.handled_at ??= now();
         return true;
       }
       return write(
@@ -490,8 +468,8 @@ export function createSqliteStoreView(
       if (row && read('markFailed', () => batch.deferring())) {
         if (row.status === 'handled') return false;
         row.status = 'failed';
-        row.failedAt ??= now();
-        row.failureReason ??= failureReason(reason);
+        row.failed_at ??= now();
+        row.failure_reason ??= failureReason(reason);
         return true;
       }
       return write(
@@ -505,7 +483,7 @@ export function createSqliteStoreView(
     getLedgerEntry(messageId) {
       return read('getLedgerEntry', () => {
         const heldRow = held.rows.get(messageId);
-        if (heldRow) return heldEntry(messageId, heldRow);
+        if (heldRow) return toLedgerEntry(heldRow);
         const row = sql.getLedger.get({ account, messageId }) as LedgerRow | undefined;
         return row && toLedgerEntry(row);
       });
