@@ -163,8 +163,13 @@ export async function getChannelAndNextSequence(
   channelId: string,
 ): Promise<{ channel: Channel; nextSequence: number | undefined }> {
   const { channel, group } = await readChannel(client, channelId, []);
+  return { channel, nextSequence: nextSequenceOf(group) };
+}
+
+/** The sequence a group's next message will get, when its profile reports a valid one. @internal */
+export function nextSequenceOf(group: SdkGroup): number | undefined {
   const next = Number(group.nextMessageSeq);
-  return { channel, nextSequence: Number.isInteger(next) && next >= 1 ? next : undefined };
+  return Number.isInteger(next) && next >= 1 ? next : undefined;
 }
 
 async function readChannel(

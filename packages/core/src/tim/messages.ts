@@ -1,6 +1,7 @@
 import { AT_ALL_MARKER, TIM_LIMITS } from '@clawlink/tim-facts';
 import type { ConversationRef } from '../conversation/conversation-ref.js';
 import { TimError } from '../errors/tim-error.js';
+import { nextSequenceOf } from './channels.js';
 import type { SdkInstance, SdkMessage } from './sdk-types.js';
 import type { TimClient } from './tim-client.js';
 import { requireText, requireUserId, utf8Bytes } from './tim-limits.js';
@@ -262,14 +263,15 @@ async function walkGroup(
     const { data } = await client.call('fetchHistory', (tim: SdkInstance) =>
       tim.getGroupProfile({ groupID: groupId }),
     );
-    top = Number(data.group.nextMessageSeq);
-    if (!Number.isInteger(top) || top < 1) {
+    const next = nextSequenceOf(data.group);
+    if (next === undefined) {
       throw new TimError(
         'TIM_ERROR',
         `fetchHistory failed: TIM did not report channel '${groupId}'s message sequence; retry later.`,
         { operation: 'fetchHistory' },
       );
     }
+    top = next;
   }
   let collected: SdkMessage[] = [];
   let cursor = top - 1;
