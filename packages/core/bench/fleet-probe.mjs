@@ -8,10 +8,13 @@
 // flight, each start still on a turn of its own), registry (the default login pool, a state
 // file each), registry-shared (the default pool, one shared state file). The state files are
 // new (a first start of the fleet).
-// Prints one JSON line: {mode, count, readyMs, firstReadyMs, maxStallMs, cpuMs, notReady,
-// rssPerAccountMb, heapPerAccountMb, fdsPerAccount}. readyMs and the stall include adding the
-// N accounts (or creating the N clients); cpuMs is the process's CPU (user + system, all
-// threads) over readyMs.
+// Prints one JSON line: {mode, count, readyMs, settledMs, firstReadyMs, maxStallMs, cpuMs,
+// notReady, rssPerAccountMb, heapPerAccountMb, fdsPerAccount}. readyMs and the stall include
+// adding the N accounts (or creating the N clients); cpuMs is the process's CPU (user + system,
+// all threads) up to settledMs. settledMs is when the process went quiet after all were ready:
+// the start of the first QUIET_WINDOW_MS window in which it used under QUIET_CPU_MS of CPU.
+// All at once, the SDK's work after each login (its first syncs) comes after every login has
+// ended, past readyMs; paced, most of it is done before: settledMs counts the same work for both.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +28,21 @@ const [mode, countText, wsUrl] = process.argv.slice(2);
 const count = Number(countText);
 const sig = (userId) => createUserSig({ sdkAppId: SDK_APP_ID, secretKey: SECRET_KEY, userId });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+const QUIET_WINDOW_MS = 50;
+const QUIET_CPU_MS = 5;
+const cpuMsSince = (from) => {
+  const { user, system } = process.cpuUsage(from);
+  return (user + system) / 1000;
+};
+/** Resolves with the time (performance.now()) at which the process went quiet. */
+async function quietAt() {
+  for (;;) {
+    const windowStart = performance.now();
+    const cpu = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    if (cpuMsSince(cpu) < QUIET_CPU_MS) return windowStart;
+  }
+}
 const fds = () => readdirSync('/proc/self/fd').length;
 
 async function snapshot() {
@@ -101,8 +119,9 @@ if (mode === 'client-pooled') {
   stop = () => registry.close();
 }
 const readyMs = performance.now() - started;
-const cpu = process.cpuUsage(cpuAtStart);
 stall.disable();
+const settledMs = (await quietAt()) - started;
+const cpuMs = cpuMsSince(cpuAtStart);
 const after = await snapshot();
 const perAccount = (value) => Math.round((value / count) * 100) / 100;
 const mb = (bytes) => perAccount(bytes / 1024 / 1024);
@@ -111,9 +130,10 @@ console.log(
     mode,
     count,
     readyMs: Math.round(readyMs),
+    settledMs: Math.round(settledMs),
     firstReadyMs: Math.round(firstReadyMs ?? Number.NaN),
     maxStallMs: Math.round(stall.max / 1e6),
-    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    cpuMs: Math.round(cpuMs),
     notReady,
     rssPerAccountMb: mb(after.rss - before.rss),
     heapPerAccountMb: mb(after.heapUsed - before.heapUsed),

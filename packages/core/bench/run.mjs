@@ -2,7 +2,7 @@
 // against a baseline measured in the same run.
 //   pnpm bench            (from the repository root; builds first)
 //   node --expose-gc bench/run.mjs [--rounds 15] [--accounts 50] [--fleet 1000] [--stream 100000]
-// Then a fleet started at once (bench/fleet-probe.mjs: all ready, first ready, event-loop
+// Then a fleet started at once (bench/fleet-probe.mjs: all ready, settled, first ready, event-loop
 // stall, RSS and fds per account), a long receive in one group (bench/receive.mjs: CPU per
 // message and heap, first against last messages) and the inbound pipeline's section
 // (bench/pipeline.mjs). CLAWLINK_BENCH_QUICK=1 for a quick run of all (200 accounts in the
@@ -136,12 +136,13 @@ console.log(
 const fleetRow = (label, f) =>
   console.log(
     `  ${label.padEnd(34)}${`${f.readyMs} ms`.padStart(10)} ${ratio(f.readyMs, fleets.client.readyMs).padStart(5)}` +
+      `${`${f.settledMs} ms`.padStart(10)} ${ratio(f.settledMs, fleets.client.settledMs).padStart(5)}` +
       `${`${f.firstReadyMs} ms`.padStart(10)}${`${f.maxStallMs} ms`.padStart(9)}` +
       `${`${f.rssPerAccountMb} MB`.padStart(9)} ${ratio(f.rssPerAccountMb, fleets.client.rssPerAccountMb).padStart(5)}` +
       `${String(f.fdsPerAccount).padStart(6)}`,
   );
 console.log(
-  `  ${''.padEnd(34)}${'all ready'.padStart(10)} ${'ratio'.padStart(5)}${'first'.padStart(10)}${'stall'.padStart(9)}${'RSS/acct'.padStart(9)} ${'ratio'.padStart(5)}${'fds'.padStart(6)}`,
+  `  ${''.padEnd(34)}${'all ready'.padStart(10)} ${'ratio'.padStart(5)}${'settled'.padStart(10)} ${'ratio'.padStart(5)}${'first'.padStart(10)}${'stall'.padStart(9)}${'RSS/acct'.padStart(9)} ${'ratio'.padStart(5)}${'fds'.padStart(6)}`,
 );
 fleetRow('TimClient x N, all at once (base)', fleets.client);
 fleetRow('TimClient x N, as the login pool', fleets['client-pooled']);
