@@ -79,6 +79,7 @@ export {
   type AccountRuntimeOptions,
   createAccountRuntime,
   type InboundMessage,
+  type SetDispatchOptions,
 } from './runtime/account-runtime.js';
 export type { AccountState, AccountStatus, AccountStatusReason } from './runtime/account-status.js';
 export type { ChannelOperations } from './runtime/channel-operations.js';

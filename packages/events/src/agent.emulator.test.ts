@@ -319,6 +319,35 @@ describe('agent requests', () => {
     expect(errors.map((e) => e.message)).toEqual(['cannot do that']);
   });
 
+  it('leave the messages unhandled while the agent has only agent_request listeners; a message listener catches them up', async () => {
+    const researcher = agentFor('echo', { agentRequests: { allowFrom: ['planner'] } });
+    const planner = agentFor('planner');
+    // Catch-up starts from when the account was last online, known after one start.
+    const first = () => undefined;
+    researcher.on('message', first);
+    researcher.on('agent_request', (event) => `done: ${event.request.task}`);
+    await Promise.all([researcher.start(), planner.start()]);
+    await eventually(() => researcher.runtime.store.getLastOnline() !== undefined);
+    researcher.off('message', first);
+
+    const arrived = new Promise((resolve) => researcher.runtime.once('message', resolve));
+    mention('are you there?');
+    await arrived;
+    const answer = await planner.agents.request('echo', 'a task', { timeoutMs: 20_000 });
+    expect(answer).toMatchObject({ result: 'done: a task' });
+    const [unhandled] = researcher.runtime.store.listUnhandled();
+    expect(unhandled).toBeDefined();
+    expect(answersInLobby()).toEqual([]);
+
+    researcher.on('message', (event) => `late answer to ${event.text}`);
+    await eventually(() => answersInLobby().length > 0);
+    expect(answersInLobby().map(textOf)).toEqual([
+      expect.stringMatching(/late answer to @echo are you there\?$/),
+    ]);
+    const id = unhandled?.messageId ?? '';
+    await eventually(() => researcher.runtime.store.getLedgerEntry(id)?.status === 'handled');
+  });
+
   it('are refused with a reason while the agent has only message listeners', async () => {
     const researcher = agentFor('researcher', { agentRequests: { allowFrom: ['planner'] } });
     const planner = agentFor('planner');

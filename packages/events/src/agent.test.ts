@@ -9,14 +9,18 @@ const CONFIG = {
   credentials: { kind: 'static', sdkAppId: 1400000001, userId: 'echo', userSig: 'sig' },
 } as const;
 
-/** The agent, and the dispatch its runtime was given on every change (undefined: detached). */
+/**
+ * The agent, and the dispatch its runtime was given on every change: `attached` (messages and
+ * agent requests), `requests only` (`{ messages: false }`) or `detached`.
+ */
 function watched(options: { logger?: Logger } = {}): { agent: Agent; changes: unknown[] } {
   const agent = createAgent({ ...CONFIG, ...options });
   const changes: unknown[] = [];
   const setDispatch = agent.runtime.setDispatch.bind(agent.runtime);
-  vi.spyOn(agent.runtime, 'setDispatch').mockImplementation((dispatch) => {
-    changes.push(dispatch === undefined ? 'detached' : 'attached');
-    setDispatch(dispatch);
+  vi.spyOn(agent.runtime, 'setDispatch').mockImplementation((dispatch, options) => {
+    const messages = options?.messages ?? true;
+    changes.push(dispatch === undefined ? 'detached' : messages ? 'attached' : 'requests only');
+    setDispatch(dispatch, options);
   });
   return { agent, changes };
 }
@@ -58,9 +62,22 @@ describe('the dispatch is attached while someone takes events', () => {
     agent.on('agent_request', b);
     expect(changes).toEqual(['attached']);
     agent.off('message', a);
-    expect(changes).toEqual(['attached']);
+    expect(changes).toEqual(['attached', 'requests only']);
     agent.off('agent_request', b);
-    expect(changes).toEqual(['attached', 'detached']);
+    expect(changes).toEqual(['attached', 'requests only', 'detached']);
+  });
+
+  it('for agent requests only while it has agent_request listeners and no message taker', async () => {
+    const { agent, changes } = watched();
+    const b = () => 'b';
+    agent.on('agent_request', b);
+    expect(changes).toEqual(['requests only']);
+    const iterator = agent[Symbol.asyncIterator]();
+    expect(changes).toEqual(['requests only', 'attached']);
+    await iterator.return?.();
+    expect(changes).toEqual(['requests only', 'attached', 'requests only']);
+    agent.on('message', () => 'a');
+    expect(changes).toEqual(['requests only', 'attached', 'requests only', 'attached']);
   });
 
   it('counts once() listeners and survives removeAllListeners()', () => {

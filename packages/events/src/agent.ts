@@ -41,7 +41,8 @@ export interface AgentOptions extends AccountConfigInput {
  *
  * The agent takes inbound events only while someone listens: with no `message` or
  * `agent_request` listener and no `for await` loop, nothing is answered or marked handled, so
- * messages wait for a later catch-up.
+ * messages wait for a later catch-up; with `agent_request` listeners only, it takes agent
+ * requests and the messages wait the same way.
  */
 export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<AgentEvent> {
   /** The account's id (`accountId` of its config). */
@@ -52,8 +53,12 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
   readonly #logger: Logger;
   readonly #streams = new Set<EventStream<AgentEvent>>();
   #attached = false;
+  /** Whether the attached dispatch takes messages too (else agent requests only). */
+  #attachedMessages = false;
   /** Dispatches running now (waiting ones included): the dispatch is not detached under them. */
   #running = 0;
+  /** Of those, the message events (not agent requests): messages are not let go under them. */
+  #runningMessages = 0;
   /** Messages that arrived while nobody listened, waiting for a listener (or the detach). */
   readonly #waiting = new Set<() => void>();
 
@@ -159,10 +164,14 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
   }
 
   readonly #dispatch: Dispatch = async (event, ctx) => {
+    const message = event.kind !== 'agent_request';
     this.#running += 1;
+    if (message) this.#runningMessages += 1;
     try {
       const answer = await this.#answer(event, ctx);
-      if (answer === undefined || this.#wanted()) return answer;
+      if (answer === undefined || (message ? this.#takesMessages() : this.#wanted())) {
+        return answer;
+      }
       // The last listener went away while this event ran (a `once` listener, a loop that
       // left): the dispatch is detached when this returns, which would stop the reply, so it
       // is sent before returning.
@@ -172,6 +181,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
       return undefined;
     } finally {
       this.#running -= 1;
+      if (message) this.#runningMessages -= 1;
       // Once the pipeline has settled this event (its remaining steps are promise callbacks).
       setImmediate(() => this.#sync());
     }
@@ -203,18 +213,14 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
 
   /**
    * Nobody takes `event`. An agent request is refused with a reason. A message that arrives
-   * while nobody listens at all (the last listener just went; the dispatch is detached once the
-   * events still running are done) waits: for a listener, then it is answered, or for the
-   * detach, which aborts it and leaves it unhandled for a later catch-up.
+   * while nobody takes messages (the last message listener just went; the runtime is told to
+   * let messages go once the message events still running are done) waits: for a message
+   * listener, then it is answered, or for the runtime to let it go, which aborts it and leaves
+   * it unhandled for a later catch-up.
    */
   async #notTaken(event: InboundEvent, ctx: DispatchContext): Promise<Reply> {
     if (event.kind === 'agent_request') {
       throw new Error('This agent takes no requests right now (it has no agent_request listener).');
-    }
-    if (this.#wanted()) {
-      // Core cannot yet leave one event kind unhandled while the dispatch is attached.
-      this.#logger.debug(idOf(event), 'no message listener; the message is not answered');
-      return undefined;
     }
     const listening = await new Promise<boolean>((resolve) => {
       const onAbort = () => {
@@ -233,7 +239,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
 
   /** `newListener` fires before the listener is added: it counts as there already. */
   readonly #onNewListener = (eventName: string | symbol): void => {
-    if (eventName === 'message' || eventName === 'agent_request') this.#sync(true);
+    if (eventName === 'message' || eventName === 'agent_request') this.#sync(eventName);
   };
 
   readonly #onRemoveListener = (eventName: string | symbol): void => {
@@ -252,11 +258,13 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
   }
 
   /**
-   * Attaches the dispatch while someone takes events and detaches it when nobody does;
-   * `adding` when a listener is about to be added.
+   * Attaches the dispatch while someone takes events and detaches it when nobody does; tells
+   * the runtime whether it takes messages or agent requests only. `adding`: the event a
+   * listener is about to be added for.
    */
-  #sync(adding = false): void {
-    if (adding || this.#wanted()) {
+  #sync(adding?: 'message' | 'agent_request'): void {
+    const takesMessages = adding === 'message' || this.#takesMessages();
+    if (takesMessages) {
       const waiting = [...this.#waiting];
       this.#waiting.clear();
       // After the listener is added (`newListener` fires before).
@@ -267,17 +275,24 @@ export class Agent extends EventEmitter<AgentEvents> implements AsyncIterable<Ag
       }
     }
     // Events still being answered keep the dispatch (detaching aborts them); waiting ones do not.
-    const wanted = adding || this.#wanted() || this.#running > this.#waiting.size;
-    if (wanted === this.#attached) return;
+    const wanted = adding !== undefined || this.#wanted() || this.#running > this.#waiting.size;
+    const messages =
+      wanted &&
+      (takesMessages || (this.#attachedMessages && this.#runningMessages > this.#waiting.size));
+    if (wanted === this.#attached && messages === this.#attachedMessages) return;
     this.#attached = wanted;
-    this.runtime.setDispatch(wanted ? this.#dispatch : undefined);
+    this.#attachedMessages = messages;
+    this.runtime.setDispatch(wanted ? this.#dispatch : undefined, { messages });
   }
 
   /** Whether anyone takes events: a `message` or `agent_request` listener, or a loop. */
   #wanted(): boolean {
-    return (
-      this.listenerCount('message') + this.listenerCount('agent_request') + this.#streams.size > 0
-    );
+    return this.listenerCount('agent_request') > 0 || this.#takesMessages();
+  }
+
+  /** Whether anyone takes messages: a `message` listener or a loop. */
+  #takesMessages(): boolean {
+    return this.listenerCount('message') + this.#streams.size > 0;
   }
 
   #emitStatus(status: AccountStatus): void {

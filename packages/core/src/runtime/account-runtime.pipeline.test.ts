@@ -259,6 +259,37 @@ describe('the inbound pipeline on a runtime', () => {
     await waitUntil(() => repliesOf(groupId, 'bot7').length >= 1, 10_000, 'the reply');
   });
 
+  it('answers only agent requests with { messages: false } and catches the messages up once it takes them again', async () => {
+    const { dispatch, events } = recordingDispatch((event) =>
+      event.kind === 'agent_request' ? `done: ${event.request.task}` : `echo: ${event.text}`,
+    );
+    const runtime = agentRuntime('bot_req', dispatch, { agentRequests: { allowFrom: ['boss2'] } });
+    const boss = agentRuntime('boss2', () => undefined);
+    const texts: string[] = [];
+    runtime.on('message', (message) => texts.push(message.text ?? ''));
+    await Promise.all([runtime.start(), boss.start()]);
+    const groupId = room('bot_req');
+    // The first connect's catch-up has set the baseline the later catch-up reads after.
+    await waitUntil(() => runtime.store.getLastOnline() !== undefined, 10_000, 'the baseline');
+    runtime.setDispatch(dispatch, { messages: false });
+    say(groupId, '@bot_req are you listening?', ['bot_req']);
+    await waitUntil(() => texts.length === 1, 10_000, 'the message event');
+    const result = await boss.agents.request('bot_req', 'count to two', { timeoutMs: 10_000 });
+    expect(result).toMatchObject({ result: 'done: count to two' });
+    expect(repliesOf(groupId, 'bot_req')).toHaveLength(0);
+    expect(events.filter((e) => e.kind === 'channel')).toHaveLength(0);
+    runtime.setDispatch(dispatch);
+    await waitUntil(
+      () => repliesOf(groupId, 'bot_req').length === 1,
+      15_000,
+      'the caught-up reply',
+    );
+    expect(textOf(repliesOf(groupId, 'bot_req')[0] as EmulatorMessage)).toBe(
+      '@Alice echo: @bot_req are you listening?',
+    );
+    expect(events.find((e) => e.kind === 'channel')).toMatchObject({ catchUp: true });
+  });
+
   it('applies updateConfig to the next message', async () => {
     const runtime = agentRuntime('bot8', () => 'here');
     await runtime.start();

@@ -81,6 +81,15 @@ export interface AccountRuntimeOptions {
   refreshConfig?: (runtime: AccountRuntime) => void;
 }
 
+/** Options of {@link AccountRuntime.setDispatch}. */
+export interface SetDispatchOptions {
+  /**
+   * Whether the dispatch takes inbound messages (default `true`). `false`: it answers agent
+   * requests only, and messages wait unhandled for a dispatch that takes them.
+   */
+  messages?: boolean;
+}
+
 /** An inbound message from someone else, delivered to this account's `message` listeners. */
 export interface InboundMessage extends TimMessage {
   readonly accountId: string;
@@ -148,7 +157,9 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   readonly #inFlight = new Set<string>();
   #config: AccountConfig;
   #dispatch: Dispatch | undefined;
-  /** The inbound pipeline, while started with a dispatch. */
+  /** Whether the dispatch takes inbound messages too, not only agent requests. */
+  #dispatchTakesMessages = true;
+  /** The inbound pipeline, while started with a dispatch that takes messages. */
   #pipeline: InboundPipeline | undefined;
   /** Agent-to-agent requests, while started. */
   #agents: AgentRequests | undefined;
@@ -200,10 +211,17 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
    * Attaches the host's dispatch (or replaces it); `undefined` detaches it, after which inbound
    * messages are `message` events again and nothing is answered or marked handled. Hosts that
    * build their agent from tools over this runtime attach it once both exist.
+   *
+   * With `{ messages: false }` the dispatch answers agent requests only: inbound messages are
+   * not taken (they are `message` events, as without a dispatch, and stay unhandled), and the
+   * next call that takes messages again catches them up (after the time the account was last
+   * online, within `catchUp.maxAgeMs`). Events being answered when the messages are let go are
+   * aborted and stay unhandled too.
    */
-  setDispatch(dispatch: Dispatch | undefined): void {
+  setDispatch(dispatch: Dispatch | undefined, options: SetDispatchOptions = {}): void {
     this.#dispatch = dispatch;
-    if (!dispatch) {
+    this.#dispatchTakesMessages = options.messages ?? true;
+    if (!dispatch || !this.#dispatchTakesMessages) {
       const pipeline = this.#pipeline;
       this.#pipeline = undefined;
       pipeline?.stop().catch(() => {});
@@ -266,7 +284,7 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
       throw error;
     }
     this.#agents = this.#createAgents(this.#store);
-    if (this.#dispatch) this.#pipeline = this.#createPipeline();
+    if (this.#dispatch && this.#dispatchTakesMessages) this.#pipeline = this.#createPipeline();
     this.#credentials = createCredentialManager({
       source: this.config.credentials,
       logger: this.#logger,
