@@ -5,6 +5,7 @@ import {
   groupMessageWire,
   groupPushBody,
   kickPushBody,
+  profilePushBody,
 } from './protocol/wire.js';
 import {
   type Connection,
@@ -72,6 +73,11 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
       if (message.conversation.from !== message.conversation.to) {
         pushMessage(message.conversation.from, push, except, item);
       }
+    },
+
+    /** Tells every session of `userId` (but `except`'s connection) that its nick changed. */
+    nickChanged(userId: string, nick: string, except?: Connection): void {
+      pushMessage(userId, preparePush(MSG_PUSH, profilePushBody(userId, nick)), except);
     },
 
     /** Signs a session out with a `stat_forceoffline` push of `kickType`, and ends it. */

@@ -193,6 +193,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorI
     c2cHistory: (userA, userB, limit = 100) =>
       state.c2cMessages(userA, userB, limit).reverse().map(toPublicMessage),
 
+    setNick(userId, nick) {
+      const user = state.setNick(userId, nick);
+      delivery.nickChanged(userId, nick);
+      return state.toPublicUser(user);
+    },
     kick(userId) {
       for (const session of sessions.sessionsOf(userId)) {
         delivery.kick(session, KICK_TYPES.restApi);

@@ -147,6 +147,11 @@ export interface Emulator {
   /** Messages between two users, newest last; at most `limit` (default 100). */
   c2cHistory(userA: string, userB: string, limit?: number): EmulatorMessage[];
 
+  /**
+   * Changes `userId`'s nick, as TIM's console or REST `portrait_set` does: its logged-in
+   * sessions are told (the SDK emits `onProfileUpdated`), and later messages carry the new nick.
+   */
+  setNick(userId: string, nick: string): EmulatorUser;
   /** Kicks every session of `userId`, as a REST-API kick (`KickType` 3) does. */
   kick(userId: string): void;
   /** Expires `userId`'s current UserSigs: live sessions get 70001, and sigs issued up to now are refused. */

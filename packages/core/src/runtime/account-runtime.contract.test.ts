@@ -473,6 +473,31 @@ describe('gating', () => {
       ]);
     },
   );
+
+  it('knows a nick changed while it runs (TIM pushes the profile change): a quote naming it counts', async () => {
+    const agent = 'quote_bot3';
+    env.emulator.createUser(agent, { nick: 'Old Name' });
+    const bot = await gatedAgent(agent, { stateDir: env.stateDir() });
+    const groupId = await room(bot.runtime);
+    env.emulator.setNick(agent, 'New Name');
+    // Said from another of the agent's sessions: not one of the messages this runtime sent, so
+    // only the nick in the quote can tell it is the agent's.
+    env.emulator.postGroupMessage({ groupId, from: agent, content: { text: 'said elsewhere' } });
+    const elsewhere = await agentMessageAtAlice(agent, groupId);
+    expect(elsewhere.nick).toBe('New Name');
+    await sendMessage(alice, group(groupId), 'about what you said', {
+      cloudCustomData: quotingAgent(elsewhere),
+    });
+    await waitUntil(
+      // The agent's messages in the room: the one said elsewhere, then the answer.
+      () => repliesOf(groupId, agent).length === 2 || bot.gated('not_mentioned') === 1,
+      10_000,
+      'the quote answered or gated',
+    );
+    expect(bot.events.map((e) => [e.text, e.wasMentioned])).toEqual([
+      ['about what you said', true],
+    ]);
+  });
 });
 
 /** One of the SDK's message factories (`tim.createFaceMessage` and the like). */

@@ -143,6 +143,18 @@ describe('admin API: users', () => {
     expect(after.body.userIds).not.toContain('adm_online');
   });
 
+  it('changes a nick; 400 without one, 404 for an unknown user', async () => {
+    await createUser('adm_renamed');
+    expect(
+      await api.call('POST', '/admin/users/adm_renamed/nick', { nick: 'Renamed' }),
+    ).toMatchObject({ status: 200, body: { user: { userId: 'adm_renamed', nick: 'Renamed' } } });
+    expect(await api.call('GET', '/admin/users/adm_renamed')).toMatchObject({
+      body: { user: { nick: 'Renamed' } },
+    });
+    expect((await api.call('POST', '/admin/users/adm_renamed/nick', {})).status).toBe(400);
+    expect((await api.call('POST', '/admin/users/adm_ghost/nick', { nick: 'x' })).status).toBe(404);
+  });
+
   it('expires sigs and drops connections, 404 for unknown users', async () => {
     await createUser('adm_kicked');
     expect(await api.call('POST', '/admin/users/adm_kicked/expire-sig')).toMatchObject({

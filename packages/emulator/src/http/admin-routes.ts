@@ -40,6 +40,7 @@ const content: Check<MessageContent> = either(
 
 const bodies = {
   createUser: object({ userId: userId(), nick: optional(string({ allowEmpty: true })) }),
+  nick: object({ nick: string({ allowEmpty: true }) }),
   sig: object({ expireSeconds: optional(integer({ min: 1, max: MAX_SIG_SECONDS })) }),
   none: object({}),
   drop: object({ userId: optional(userId()) }),
@@ -144,6 +145,14 @@ export function createAdminRoutes(emulator: HttpApiEmulator, options: HttpApiOpt
         const userSig = emulator.userSig(id, expireSeconds);
         const expiresAt = decodeUserSig(userSig)?.expiresAt;
         return ok({ userId: id, userSig, expiresAt });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/admin/users/:userId/nick',
+      handler: ({ params, body }) => {
+        const { nick } = parseBody(body, bodies.nick);
+        return ok({ user: emulator.setNick(knownUser(param(params, 'userId')), nick) });
       },
     },
     {

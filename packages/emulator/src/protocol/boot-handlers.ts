@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { okBody } from './frame.js';
 import { type HandlerTable, isRecord, list, type ProtocolDeps } from './handler.js';
+import { NICK_TAG } from './wire.js';
 
 /** Missed messages returned per `openim.getmsg` page (`SyncFlag` 1 asks for the next). */
 const SYNC_PAGE = 100;
@@ -69,7 +70,7 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
               return {
                 To_Account: userId,
                 ResultCode: 0,
-                ProfileItem: [{ Tag: 'Tag_Profile_IM_Nick', Value: user?.nick ?? '' }],
+                ProfileItem: [{ Tag: NICK_TAG, Value: user?.nick ?? '' }],
               };
             }),
         }),

@@ -8,6 +8,7 @@ import { createGroupHandlers } from './group-handlers.js';
 import type { HandlerTable, ProtocolDeps } from './handler.js';
 import { createLoginHandlers } from './login-handlers.js';
 import { createModifyHandlers } from './modify-handlers.js';
+import { createProfileHandlers } from './profile-handlers.js';
 import { TIM_CODES, TimCodeError } from './tim-codes.js';
 
 /** What the dispatcher needs beyond the handlers' dependencies. */
@@ -43,6 +44,7 @@ export function createDispatcher(options: DispatcherOptions) {
     ...createGroupHandlers(options),
     ...createC2CHandlers(options),
     ...createModifyHandlers(options),
+    ...createProfileHandlers(options),
     // Replaces boot's static page_get, read reports and getmsg (which it wraps with unread counts).
     ...createConversationHandlers(options, boot),
   };

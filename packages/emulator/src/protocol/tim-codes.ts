@@ -24,6 +24,12 @@ export const TIM_CODES = {
    * prefix). TIM documents it as 7003 "UserID 非法".
    */
   INVALID_USER_ID: 7003,
+  /**
+   * Profile service: the request is not valid (REST `portrait_set` documents 40001 as an
+   * incorrect request parameter). The emulator also answers it for a profile field it does not
+   * keep.
+   */
+  PROFILE_INVALID_PARAMETERS: 40001,
   /** Group service: internal error (the emulator uses it for an unexpected exception). */
   INTERNAL_ERROR: 10002,
   /** Group service: invalid parameters (bad name/intro/custom-field size, bad group id, ...). */

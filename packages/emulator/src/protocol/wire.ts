@@ -139,6 +139,27 @@ export function c2cPushBody(messages: Record<string, unknown>[]): Record<string,
   return { EventArray: [{ Event: 1, C2cMsgArray: messages }] };
 }
 
+/**
+ * The `im_open_push.msg_push` body telling a user's sessions that its nick changed. The SDK
+ * reads the `ProfileDataMod` array (it emits `onProfileUpdated`); Event 8 is the profile
+ * notice of the older Web SDK's event table (the SDK does not check it).
+ */
+export function profilePushBody(userId: string, nick: string): Record<string, unknown> {
+  return {
+    EventArray: [
+      {
+        Event: 8,
+        ProfileDataMod: [
+          { Profile_Account: userId, ProfileList: [{ Tag: NICK_TAG, ValueBytes: nick }] },
+        ],
+      },
+    ],
+  };
+}
+
+/** The profile tag of a user's nick. */
+export const NICK_TAG = 'Tag_Profile_IM_Nick';
+
 /** Kick types of `stat_forceoffline`, as the SDK reads them. */
 export const KICK_TYPES = {
   /** Another login of the same account on the same platform: `multipleAccount`. */

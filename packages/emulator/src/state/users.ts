@@ -47,6 +47,14 @@ export function createUserState(ctx: StateContext) {
       return storage.getUser(userId) ?? newUser(userId, nick);
     },
 
+    /** Changes the nick of an existing user. */
+    setNick(userId: string, nick: string): StoredUser {
+      const user = requireUser(ctx, userId);
+      user.nick = nick;
+      storage.saveUser(user);
+      return user;
+    },
+
     /** Marks every UserSig of `userId` issued up to this second as expired. */
     expireSigs(userId: string): number {
       const user = requireUser(ctx, userId);

@@ -157,6 +157,7 @@ const EVENTS = [
   'KICKED_OUT',
   'MESSAGE_RECEIVED',
   'NET_STATE_CHANGE',
+  'PROFILE_UPDATED',
   'ERROR',
 ] as const;
 
