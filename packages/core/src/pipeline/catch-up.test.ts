@@ -4,7 +4,7 @@ import { createMemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import type { TimMessage } from '../tim/tim-message.js';
-import { type CatchUpSource, catchUp } from './catch-up.js';
+import { boundMissedLive, type CatchUpSource, catchUp } from './catch-up.js';
 import { parsePipelineConfig } from './pipeline-config.js';
 
 // Edge cases with a scripted history source; catch-up through the real SDK and emulator is
@@ -103,5 +103,47 @@ describe('catchUp', () => {
     const { report, delivered } = await run(source, store, { maxMessages: 1000 });
     expect(delivered).toEqual([]);
     expect(report.failed).toBe(1);
+  });
+});
+
+describe('boundMissedLive', () => {
+  const bounds = parsePipelineConfig({ catchUp: { maxMessages: 2, maxAgeMs: 60_000 } }).catchUp;
+  const direct = (id: string, time: number, from = 'alice'): TimMessage => ({
+    id,
+    conversation: { type: 'c2c', id: from },
+    from,
+    time,
+    kind: 'text',
+    text: id,
+    atUserList: [],
+    atAll: false,
+  });
+
+  it('keeps the newest maxMessages of those sent before the catch-up, per conversation, in arrival order', () => {
+    const logger = createRecordingLogger();
+    const held = [
+      direct('a1', NOW - 3_000),
+      direct('b1', NOW - 3_000, 'bob'),
+      direct('a2', NOW - 2_000),
+      direct('a3', NOW - 1_000),
+      direct('stale', NOW - 120_000, 'bob'),
+      direct('a-live-1', NOW + 1_000),
+      direct('a-live-2', NOW + 2_000),
+      direct('a-live-3', NOW + 3_000),
+    ];
+    const { kept, leftOut } = boundMissedLive(held, bounds, NOW, logger);
+    expect(kept.map((m) => m.id)).toEqual(['b1', 'a2', 'a3', 'a-live-1', 'a-live-2', 'a-live-3']);
+    expect(leftOut).toBe(2);
+    expect(logger.lines.map((line) => line.obj)).toEqual([
+      { conversation: 'c2c:alice', skipped: 1, kept: 2 },
+      { conversation: 'c2c:bob', skipped: 1, kept: 1 },
+    ]);
+  });
+
+  it('counts a message of the second the catch-up began as missed (TIM times are whole seconds)', () => {
+    const second = Math.floor(NOW / 1000) * 1000;
+    const held = [direct('x1', second), direct('x2', second), direct('x3', second)];
+    const { kept } = boundMissedLive(held, bounds, NOW + 400, createRecordingLogger());
+    expect(kept.map((m) => m.id)).toEqual(['x2', 'x3']);
   });
 });

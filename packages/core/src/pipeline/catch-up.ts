@@ -75,15 +75,11 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
     try {
       const cutoff = now - config.maxAgeMs;
       const missed = await missedMessages(source, conversation, watermark, since, cutoff);
-      const recent = missed.filter((message) => message.time >= cutoff);
-      const kept = recent.slice(-config.maxMessages);
+      const kept = withinBounds(missed, config, now);
       const left = missed.length - kept.length;
       if (left > 0) {
         skipped += left;
-        logger.info(
-          { conversation: key, skipped: left, kept: kept.length },
-          `catch-up skipped ${left} message(s) of ${key} (older than catchUp.maxAgeMs or beyond catchUp.maxMessages)`,
-        );
+        logSkipped(logger, key, left, kept.length);
       }
       for (const message of kept) options.deliver(message);
       delivered += kept.length;
@@ -96,6 +92,58 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
     }
   }
   return { conversations: conversations.length, delivered, skipped, failed };
+}
+
+/**
+ * Of one conversation's missed messages (oldest first), those catch-up keeps: none older
+ * than `maxAgeMs` before `now`, and of the rest the newest `maxMessages`.
+ */
+export function withinBounds<M extends { time: number }>(
+  missed: readonly M[],
+  bounds: PipelineConfig['catchUp'],
+  now: number,
+): M[] {
+  const cutoff = now - bounds.maxAgeMs;
+  return missed.filter((message) => message.time >= cutoff).slice(-bounds.maxMessages);
+}
+
+/**
+ * Missed messages received live after a (re)connect, while its catch-up ran, in arrival order:
+ * TIM sends again, as new, the direct messages a session missed while its socket was away,
+ * and right after a reconnect the SDK's history of such a chat can still be empty, so catch-up
+ * never saw them. A message sent before the catch-up began (`startedAt`; TIM's times are whole
+ * seconds, so one of that second counts too) is a missed one: per conversation, those beyond
+ * catch-up's bounds are left out (logged like catch-up's own), the rest kept in order.
+ */
+export function boundMissedLive(
+  messages: readonly TimMessage[],
+  bounds: PipelineConfig['catchUp'],
+  startedAt: number,
+  logger: Logger,
+): { kept: TimMessage[]; leftOut: number } {
+  const missedBy = new Map<string, TimMessage[]>();
+  for (const message of messages) {
+    if (message.time > startedAt) continue;
+    const key = conversationKey(message.conversation);
+    const list = missedBy.get(key);
+    if (list) list.push(message);
+    else missedBy.set(key, [message]);
+  }
+  const left = new Set<TimMessage>();
+  for (const [key, missed] of missedBy) {
+    const kept = new Set(withinBounds(missed, bounds, startedAt));
+    if (kept.size === missed.length) continue;
+    for (const message of missed) if (!kept.has(message)) left.add(message);
+    logSkipped(logger, key, missed.length - kept.size, kept.size);
+  }
+  return { kept: messages.filter((message) => !left.has(message)), leftOut: left.size };
+}
+
+function logSkipped(logger: Logger, key: string, skipped: number, kept: number): void {
+  logger.info(
+    { conversation: key, skipped, kept },
+    `catch-up skipped ${skipped} message(s) of ${key} (older than catchUp.maxAgeMs or beyond catchUp.maxMessages)`,
+  );
 }
 
 /**

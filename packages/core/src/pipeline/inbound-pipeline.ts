@@ -6,7 +6,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { StateStore, WatermarkPosition } from '../state/state-store.js';
 import type { SentMessage } from '../tim/messages.js';
 import type { TimMessage } from '../tim/tim-message.js';
-import { type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
+import { boundMissedLive, type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
 import { chunkText } from './chunk-text.js';
 import {
   type ConversationBatch,
@@ -542,6 +542,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
    */
   const runCatchUps = async (first: CatchUpSource): Promise<CatchUpReport | undefined> => {
     held ??= [];
+    const startedAt = clock.now();
     let report: CatchUpReport | undefined;
     try {
       await options.refreshSelf?.().catch((error: unknown) => {
@@ -553,9 +554,10 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       }
       return report;
     } finally {
-      const live = held ?? [];
+      const { kept, leftOut } = boundMissedLive(held ?? [], config().catchUp, startedAt, logger);
       held = undefined;
-      for (const message of live) accept(message);
+      metrics.leftOut(leftOut);
+      for (const message of kept) accept(message);
     }
   };
 

@@ -15,6 +15,7 @@ describe('createPipelineMetrics', () => {
       retries: 0,
       failures: 0,
       caughtUp: 0,
+      leftOut: 0,
       queueDepth: {},
     });
   });
@@ -40,6 +41,7 @@ describe('createPipelineMetrics', () => {
     metrics.failure();
     metrics.caughtUp(4);
     metrics.caughtUp();
+    metrics.leftOut(2);
     const snapshot = metrics.snapshot();
     expect(snapshot).toEqual({
       received: 5,
@@ -53,6 +55,7 @@ describe('createPipelineMetrics', () => {
       retries: 1,
       failures: 1,
       caughtUp: 5,
+      leftOut: 2,
       queueDepth: { 'group:@TGS#1a': 2 },
     });
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);

@@ -25,6 +25,11 @@ export interface PipelineMetricsSnapshot {
   failures: number;
   /** Messages delivered by catch-up after downtime. */
   caughtUp: number;
+  /**
+   * Missed messages that TIM sent again live after a reconnect, left out as catch-up leaves
+   * them (older than `catchUp.maxAgeMs`, beyond `catchUp.maxMessages`).
+   */
+  leftOut: number;
   /** Messages waiting per conversation key (`group:<id>` / `c2c:<id>`); only non-empty queues. */
   queueDepth: Record<string, number>;
 }
@@ -53,6 +58,8 @@ export interface PipelineMetrics {
   failure(): void;
   /** Counts `count` messages delivered by catch-up (default 1). */
   caughtUp(count?: number): void;
+  /** Counts `count` missed messages received live and left out. */
+  leftOut(count: number): void;
   /** The counters now, with the queue depths read from the callback. */
   snapshot(): PipelineMetricsSnapshot;
 }
@@ -74,6 +81,7 @@ export function createPipelineMetrics(
     retries: 0,
     failures: 0,
     caughtUp: 0,
+    leftOut: 0,
   };
   const dropped: Partial<Record<DropReason, number>> = {};
   const gated: Partial<Record<GateReason, number>> = {};
@@ -96,6 +104,7 @@ export function createPipelineMetrics(
     retry: () => add(totals, 'retries', 1),
     failure: () => add(totals, 'failures', 1),
     caughtUp: (count = 1) => add(totals, 'caughtUp', count),
+    leftOut: (count) => add(totals, 'leftOut', count),
     snapshot: () => {
       const depth: Record<string, number> = {};
       for (const [key, value] of Object.entries(queueDepth())) if (value > 0) depth[key] = value;

@@ -166,6 +166,37 @@ describe('catch-up of a direct chat', () => {
     expect(logger.lines.filter((line) => line.msg.startsWith('catch-up skipped'))).toHaveLength(1);
   }, 60_000);
 
+  // Found by this test: TIM sends again the direct messages a session missed while its socket
+  // was away (`openim.getmsg` after the reconnect), and the SDK emits them as new, while its
+  // history of that chat still reads empty: catch-up never saw them, and all were answered.
+  it('keeps to catchUp.maxMessages for direct messages TIM sends again after a reconnect', async () => {
+    const agent = 'cubot5';
+    env.emulator.createUser(agent);
+    const { dispatch, texts } = recordingDispatch();
+    const logger = createRecordingLogger();
+    const runtime = env.agentRuntime(agent, dispatch, { catchUp: { maxMessages: 5 } }, { logger });
+    await runtime.start();
+    await waitUntil(() => runtime.store.getLastOnline() !== undefined, 10_000, 'the baseline');
+    // tim-js-sdk restores a connection itself (same session) only when the socket was open for
+    // over a second; TIM then keeps what the session misses meanwhile for its getmsg.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    env.emulator.dropConnections(agent);
+    const tokens = Array.from({ length: 12 }, (_, i) => `r${i}`);
+    for (const token of tokens) {
+      env.emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
+    }
+    await waitUntil(() => texts.length >= 5, 20_000, 'the newest 5');
+    // One more round trip: nothing else is dispatched meanwhile.
+    await runtime.messages.send({ type: 'c2c', id: 'alice' }, 'sync point');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(texts).toEqual(tokens.slice(-5));
+    expect(runtime.metrics().leftOut).toBe(7);
+    const skipped = logger.lines.filter((line) => line.msg.startsWith('catch-up skipped'));
+    expect(skipped.map((line) => line.obj)).toEqual([
+      { accountId: agent, conversation: 'c2c:alice', skipped: 7, kept: 5 },
+    ]);
+  }, 40_000);
+
   // Found by this test: a direct chat was paged by message id, which fetchHistory looked for only
   // among the newest 300 messages: older ones were dropped without a log line.
   it('catches up 1 000 missed messages, each once and in order, walking back with the cursor', async () => {
