@@ -140,10 +140,17 @@ describe('boundMissedLive', () => {
     ]);
   });
 
-  it('counts a message of the second the catch-up began as missed (TIM times are whole seconds)', () => {
+  it('takes messages of the second the catch-up began in as live, however many (TIM times are whole seconds)', () => {
     const second = Math.floor(NOW / 1000) * 1000;
     const held = [direct('x1', second), direct('x2', second), direct('x3', second)];
-    const { kept } = boundMissedLive(held, bounds, NOW + 400, createRecordingLogger());
-    expect(kept.map((m) => m.id)).toEqual(['x2', 'x3']);
+    const { kept, leftOut } = boundMissedLive(held, bounds, second + 400, createRecordingLogger());
+    expect(kept.map((m) => m.id)).toEqual(['x1', 'x2', 'x3']);
+    expect(leftOut).toBe(0);
+    const before = [
+      direct('y1', second - 1000),
+      direct('y2', second - 1000),
+      direct('y3', second - 1000),
+    ];
+    expect(boundMissedLive(before, bounds, second + 400, createRecordingLogger()).leftOut).toBe(1);
   });
 });

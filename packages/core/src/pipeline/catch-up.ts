@@ -111,9 +111,10 @@ export function withinBounds<M extends { time: number }>(
  * Missed messages received live after a (re)connect, while its catch-up ran, in arrival order:
  * TIM sends again, as new, the direct messages a session missed while its socket was away,
  * and right after a reconnect the SDK's history of such a chat can still be empty, so catch-up
- * never saw them. A message sent before the catch-up began (`startedAt`; TIM's times are whole
- * seconds, so one of that second counts too) is a missed one: per conversation, those beyond
- * catch-up's bounds are left out (logged like catch-up's own), the rest kept in order.
+ * never saw them. A message sent before the second the catch-up began in (`startedAt`; TIM's
+ * times are whole seconds, and one of that very second may be live) is a missed one: per
+ * conversation, those beyond catch-up's bounds are left out (logged like catch-up's own), the
+ * rest kept in order.
  */
 export function boundMissedLive(
   messages: readonly TimMessage[],
@@ -121,9 +122,10 @@ export function boundMissedLive(
   startedAt: number,
   logger: Logger,
 ): { kept: TimMessage[]; leftOut: number } {
+  const startSecond = Math.floor(startedAt / 1000) * 1000;
   const missedBy = new Map<string, TimMessage[]>();
   for (const message of messages) {
-    if (message.time > startedAt) continue;
+    if (message.time >= startSecond) continue;
     const key = conversationKey(message.conversation);
     const list = missedBy.get(key);
     if (list) list.push(message);

@@ -1,12 +1,21 @@
+import { startEmulator } from '@clawlink/emulator';
 import { describe, expect, it } from 'vitest';
 import type { Dispatch } from '../pipeline/inbound-event.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import { waitUntil } from '../tim/test-support.js';
 import { useEmulatorRuntimes } from './test-support/emulator-runtime.js';
 
+/** How far behind the real time the emulator's clock runs (its messages' server time). */
+let emulatorLag = 0;
 const env = useEmulatorRuntimes({
   sdkAppId: 1400000403,
   secretKey: 'catch-up-test-secret',
+  start: () =>
+    startEmulator({
+      sdkAppId: 1400000403,
+      secretKey: 'catch-up-test-secret',
+      now: () => Date.now() - emulatorLag,
+    }),
   name: 'catch-up',
   users: { alice: 'Alice' },
   config: { debounce: { windowMs: 0 } },
@@ -179,11 +188,18 @@ describe('catch-up of a direct chat', () => {
     await waitUntil(() => runtime.store.getLastOnline() !== undefined, 10_000, 'the baseline');
     // tim-js-sdk restores a connection itself (same session) only when the socket was open for
     // over a second; TIM then keeps what the session misses meanwhile for its getmsg.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
     env.emulator.dropConnections(agent);
     const tokens = Array.from({ length: 12 }, (_, i) => `r${i}`);
-    for (const token of tokens) {
-      env.emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
+    // Stamped two seconds back, as if sent a while before the reconnect (a message of the very
+    // second the catch-up begins in may be live, and is never left out).
+    emulatorLag = 2_000;
+    try {
+      for (const token of tokens) {
+        env.emulator.postC2CMessage({ from: 'alice', to: agent, content: { text: token } });
+      }
+    } finally {
+      emulatorLag = 0;
     }
     await waitUntil(() => texts.length >= 5, 20_000, 'the newest 5');
     // One more round trip: nothing else is dispatched meanwhile.
