@@ -5,7 +5,7 @@ import type { AccountRuntime } from '../runtime/account-runtime.js';
 import type { Clock } from '../runtime/clock.js';
 import type { StateStore, WatermarkPosition } from '../state/state-store.js';
 import type { SentMessage } from '../tim/messages.js';
-import type { TimMessage } from '../tim/tim-message.js';
+import { senderTinyIdOf, type TimMessage } from '../tim/tim-message.js';
 import { boundMissedLive, type CatchUpReport, type CatchUpSource, catchUp } from './catch-up.js';
 import { chunkText } from './chunk-text.js';
 import {
@@ -126,7 +126,12 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
   /** Delivered in this run and not yet settled: a second delivery is a duplicate. */
   const inFlight = new Set<string>();
   const ownIds = new Set<string>();
+  /** Learns this agent's TinyId from the id of one of its messages (see `selfTinyId`). */
+  const learnSelf = (messageId: string): void => {
+    normaliseContext.selfTinyId ??= senderTinyIdOf(messageId);
+  };
   const rememberOwn = (sent: SentMessage): void => {
+    learnSelf(sent.messageId);
     ownIds.add(sent.messageId);
     if (ownIds.size > OWN_IDS_KEPT) ownIds.delete(ownIds.values().next().value as string);
   };
@@ -240,6 +245,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
       normaliseContext.selfNames = options.selfNames?.() ?? [];
       const normalised = normalise(raw, normaliseContext);
       if ('drop' in normalised) {
+        if (normalised.drop === 'own') learnSelf(raw.id);
         metrics.dropped(normalised.drop);
         log.debug({ reason: normalised.drop }, 'message dropped');
         return;

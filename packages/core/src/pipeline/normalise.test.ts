@@ -157,6 +157,20 @@ describe('normalise', () => {
     });
   });
 
+  it("tells the agent's quoted messages by the sender TinyId their ids begin with, once it knows its own", () => {
+    const mine = '144115200000000042-1796150000-1234';
+    const impostor = '144115200000000077-1796150001-99';
+    const withTinyId = { ...context, selfNames: ['Weather Bot'], selfTinyId: '144115200000000042' };
+    const ofMine = groupText('?', { cloudCustomData: quoteOf(mine, 'an old nick') });
+    expect(kept(ofMine, withTinyId).quotesSelf).toBe(true);
+    const sameNick = groupText('?', { cloudCustomData: quoteOf(impostor, 'Weather Bot') });
+    expect(kept(sameNick, withTinyId).quotesSelf).toBe(false);
+    // Not known yet, or an id of another shape: the nick decides, as before.
+    expect(kept(sameNick, { ...context, selfNames: ['Weather Bot'] }).quotesSelf).toBe(true);
+    const otherShape = groupText('?', { cloudCustomData: quoteOf('bot-msg-9', 'Weather Bot') });
+    expect(kept(otherShape, withTinyId).quotesSelf).toBe(true);
+  });
+
   it('reads the clawlink marker of a message that is itself a clawlink reply', () => {
     const reply = groupText('It will rain.', {
       from: 'other-bot',

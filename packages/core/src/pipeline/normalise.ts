@@ -1,5 +1,5 @@
 import type { ConversationRef } from '../conversation/conversation-ref.js';
-import type { TimMessage } from '../tim/tim-message.js';
+import { senderTinyIdOf, type TimMessage } from '../tim/tim-message.js';
 import { type QuotedMessage, readInboundData } from './reply-format.js';
 
 /** Why {@link normalise} dropped a message (one debug log line and a metric each). */
@@ -65,6 +65,12 @@ export interface NormaliseContext {
   readonly selfNames?: readonly string[];
   /** Whether a message id is one of this agent's own messages (e.g. ids the runtime sent). */
   readonly isOwnMessageId?: (messageId: string) => boolean;
+  /**
+   * This agent's TinyId, once known (from the id of a message it sent): a message's id begins
+   * with its sender's TinyId, so a quote of another sender's message is not this agent's,
+   * whatever nick it names, and one of the agent's is, under any nick it had.
+   */
+  readonly selfTinyId?: string;
   /** Recognises a clawlink agent-request envelope; such messages become `agent_request`. */
   readonly isAgentRequest?: (message: TimMessage) => boolean;
 }
@@ -120,6 +126,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isSelfQuote(quote: QuotedMessage, context: NormaliseContext): boolean {
   if (context.isOwnMessageId?.(quote.messageId) === true) return true;
+  const quotedTinyId = senderTinyIdOf(quote.messageId);
+  if (quotedTinyId !== undefined && context.selfTinyId !== undefined) {
+    return quotedTinyId === context.selfTinyId;
+  }
   if (quote.sender === '') return false;
   return quote.sender === context.selfUserId || (context.selfNames ?? []).includes(quote.sender);
 }

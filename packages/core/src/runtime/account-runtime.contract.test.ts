@@ -474,6 +474,30 @@ describe('gating', () => {
     },
   );
 
+  it('does not take a quote of someone else who has its nick for a mention', async () => {
+    const agent = 'quote_bot4';
+    env.emulator.createUser(agent, { nick: 'Twin' });
+    env.emulator.createUser('twin_human', { nick: 'Twin' });
+    const bot = await gatedAgent(agent, { stateDir: env.stateDir() });
+    const groupId = await room(bot.runtime);
+    env.emulator.addMembers(groupId, ['twin_human']);
+    // The agent answers once: its reply's id tells it its own TinyId.
+    await sendMessage(alice, group(groupId), `@${agent} hello`, { mentions: [agent] });
+    await waitUntil(() => repliesOf(groupId, agent).length === 1, 10_000, 'the first answer');
+    env.emulator.postGroupMessage({ groupId, from: 'twin_human', content: { text: 'me too' } });
+    const fromTwin = () =>
+      aliceWatch.inbox.find((m) => m.from === 'twin_human' && m.conversation.id === groupId);
+    await waitUntil(() => fromTwin() !== undefined, 10_000, "the human twin's message at alice");
+    const human = fromTwin() as TimMessage;
+    expect(human.nick).toBe('Twin');
+    await sendMessage(alice, group(groupId), 'about what you said', {
+      cloudCustomData: quoting({ id: human.id, sender: 'Twin', text: 'me too' }),
+    });
+    // Gated: the twin's own message, then the quote of it.
+    await waitUntil(() => bot.gated('not_mentioned') === 2, 10_000, 'the quote gated');
+    expect(bot.events.map((e) => e.text)).toEqual([`@${agent} hello`]);
+  });
+
   it('knows a nick changed while it runs (TIM pushes the profile change): a quote naming it counts', async () => {
     const agent = 'quote_bot3';
     env.emulator.createUser(agent, { nick: 'Old Name' });

@@ -33,6 +33,18 @@ export interface TimMessage {
   cloudCustomData?: string;
 }
 
+/** `<TinyId>-<client time>-<random>`: how the SDKs compose a message's id. */
+const MESSAGE_ID = /^(\d+)-\d+-\d+$/;
+
+/**
+ * The TinyId (TIM's numeric user handle) of the sender of the message with id `messageId`:
+ * the SDKs compose a message's id from its sender's TinyId, its client time and a random
+ * number. `undefined` for an id of another shape.
+ */
+export function senderTinyIdOf(messageId: string): string | undefined {
+  return MESSAGE_ID.exec(messageId)?.[1];
+}
+
 /**
  * Converts an SDK message. Group tips and group system notices become `kind: 'system'`
  * (system notices are reported on the group they concern).
