@@ -98,7 +98,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpReport> {
  * Of one conversation's missed messages (oldest first), those catch-up keeps: none older
  * than `maxAgeMs` before `now`, and of the rest the newest `maxMessages`.
  */
-export function withinBounds<M extends { time: number }>(
+function withinBounds<M extends { time: number }>(
   missed: readonly M[],
   bounds: PipelineConfig['catchUp'],
   now: number,
