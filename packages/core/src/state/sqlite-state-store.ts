@@ -472,7 +472,7 @@ function connectStateDatabase(
  * `batchWindowMs` that is not a number >= 0, before touching any file.
  */
 export function openSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
-  batchingOf(options);
+  const batching = batchingOf(options);
   const dir = path.resolve(options.stateDir ?? defaultStateDir());
   try {
     mkdirSync(dir, { recursive: true, mode: DIR_MODE });
@@ -485,7 +485,8 @@ export function openSqliteStateStore(options: SqliteStateStoreOptions): StateSto
   const file = path.join(dir, stateFileName(options.accountId));
   const layout: StateFileLayout = { kind: 'account', accountId: options.accountId };
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const openNow = () => storeOver(file, openStateDatabase(file, layout, busyTimeoutMs), options);
+  const openNow = () =>
+    storeOver(file, openStateDatabase(file, layout, busyTimeoutMs), options, batching);
   if (!options.openAtFirstWrite) return openNow();
   // A missing file is created by its first write, where it is checked like any other (another
   // process may have written it meanwhile): creating a file costs about 0.5 ms of synchronous
@@ -499,7 +500,7 @@ export function openSqliteStateStore(options: SqliteStateStoreOptions): StateSto
   if (checkStateFile(file, layout, busyTimeoutMs)) {
     return createStoreOpenedAtFirstWrite(file, openNow);
   }
-  return storeOver(file, connectStateDatabase(file, layout, busyTimeoutMs), options);
+  return storeOver(file, connectStateDatabase(file, layout, busyTimeoutMs), options, batching);
 }
 
 /** The store of one account's file over its open connection `db`. */
@@ -507,9 +508,10 @@ function storeOver(
   file: string,
   db: Database.Database,
   options: SqliteStateStoreOptions,
+  batching: ReturnType<typeof batchingOf>,
 ): StateStore {
   const describe = (operation: string, error: unknown) => operationError(file, operation, error);
-  const batch = createWriteBatch(db, { ...batchingOf(options), describe });
+  const batch = createWriteBatch(db, { ...batching, describe });
   return createSqliteStoreView(db, {
     file,
     now: options.now ?? Date.now,

@@ -203,6 +203,19 @@ function statementsFor(scoped: boolean) {
 type StatementName = keyof ReturnType<typeof statementsFor>;
 type Statements = Record<StatementName, Database.Statement>;
 
+/** `db`'s entry of a per-connection map (created empty on first use). */
+function ofConnection<K, V>(
+  perConnection: WeakMap<Database.Database, Map<K, V>>,
+  db: Database.Database,
+): Map<K, V> {
+  let entries = perConnection.get(db);
+  if (!entries) {
+    entries = new Map();
+    perConnection.set(db, entries);
+  }
+  return entries;
+}
+
 /**
  * The statements of `db` for one scope kind, shared by every view of the connection and
  * each prepared on first use (a store that never lists channels never compiles that SQL:
@@ -211,11 +224,7 @@ type Statements = Record<StatementName, Database.Statement>;
 const prepared = new WeakMap<Database.Database, Map<boolean, Statements>>();
 const PLUCKED: ReadonlySet<StatementName> = new Set(['ledgerStatus', 'getLastOnline']);
 function statements(db: Database.Database, scoped: boolean): Statements {
-  let byKind = prepared.get(db);
-  if (!byKind) {
-    byKind = new Map();
-    prepared.set(db, byKind);
-  }
+  const byKind = ofConnection(prepared, db);
   let sql = byKind.get(scoped);
   if (!sql) {
     const text = statementsFor(scoped);
@@ -259,11 +268,7 @@ interface HeldScope extends HeldWrites {
 
 const heldScopes = new WeakMap<Database.Database, Map<number | null, HeldScope>>();
 function heldScope(db: Database.Database, sql: Statements, account: number | null): HeldScope {
-  let byAccount = heldScopes.get(db);
-  if (!byAccount) {
-    byAccount = new Map();
-    heldScopes.set(db, byAccount);
-  }
+  const byAccount = ofConnection(heldScopes, db);
   let scope = byAccount.get(account);
   if (!scope) {
     const rows = new Map<string, LedgerRow>();
