@@ -73,6 +73,38 @@ function mention(text: string): void {
 const answersInLobby = (from = 'echo') =>
   emulator.groupHistory(lobby).filter((message) => message.from === from);
 
+/**
+ * Starts `agent` (and `others`) with a `message` listener until the account's last-online time
+ * is known (catch-up reads after it, known after one start), then removes that listener.
+ */
+async function startOnceOnline(agent: Agent, others: Agent[] = []): Promise<void> {
+  const first = () => undefined;
+  agent.on('message', first);
+  await Promise.all([agent.start(), ...others.map((other) => other.start())]);
+  await eventually(() => agent.runtime.store.getLastOnline() !== undefined);
+  agent.off('message', first);
+}
+
+/** Mentions the agent in the lobby; resolves with the id of the message, once it arrived. */
+async function mentionArrived(agent: Agent, text: string): Promise<string> {
+  const arrived = new Promise((resolve) => agent.runtime.once('message', resolve));
+  mention(text);
+  await arrived;
+  const [unhandled] = agent.runtime.store.listUnhandled();
+  expect(unhandled).toBeDefined();
+  return unhandled?.messageId ?? '';
+}
+
+/** Adds a `message` listener and expects it to answer the unhandled mention `id` of `text`. */
+async function answeredByLateListener(agent: Agent, id: string, text: string): Promise<void> {
+  expect(answersInLobby()).toEqual([]);
+  agent.on('message', (event) => `late answer to ${event.text}`);
+  await eventually(() => answersInLobby().length > 0);
+  const ending = `late answer to @echo ${text}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(answersInLobby().map(textOf)).toEqual([expect.stringMatching(new RegExp(`${ending}$`))]);
+  await eventually(() => agent.runtime.store.getLedgerEntry(id)?.status === 'handled');
+}
+
 const directAnswers = (from = 'echo', to = 'alice') =>
   emulator.c2cHistory(from, to).filter((message) => message.from === from);
 
@@ -182,27 +214,9 @@ describe('a listener that throws', () => {
 describe('no listener', () => {
   it('leaves the message unhandled; the first listener added catches it up and answers', async () => {
     const agent = agentFor('echo');
-    // Catch-up starts from when the account was last online, known after one start.
-    const first = () => undefined;
-    agent.on('message', first);
-    await agent.start();
-    await eventually(() => agent.runtime.store.getLastOnline() !== undefined);
-    agent.off('message', first);
-
-    const arrived = new Promise((resolve) => agent.runtime.once('message', resolve));
-    mention('anyone?');
-    await arrived;
-    const [unhandled] = agent.runtime.store.listUnhandled();
-    expect(unhandled).toBeDefined();
-    expect(answersInLobby()).toEqual([]);
-
-    agent.on('message', (event) => `late answer to ${event.text}`);
-    await eventually(() => answersInLobby().length > 0);
-    expect(answersInLobby().map(textOf)).toEqual([
-      expect.stringMatching(/late answer to @echo anyone\?$/),
-    ]);
-    const id = unhandled?.messageId ?? '';
-    await eventually(() => agent.runtime.store.getLedgerEntry(id)?.status === 'handled');
+    await startOnceOnline(agent);
+    const id = await mentionArrived(agent, 'anyone?');
+    await answeredByLateListener(agent, id, 'anyone?');
   });
 
   it('a once() listener answers its one event, then the agent stops taking events', async () => {
@@ -322,30 +336,12 @@ describe('agent requests', () => {
   it('leave the messages unhandled while the agent has only agent_request listeners; a message listener catches them up', async () => {
     const researcher = agentFor('echo', { agentRequests: { allowFrom: ['planner'] } });
     const planner = agentFor('planner');
-    // Catch-up starts from when the account was last online, known after one start.
-    const first = () => undefined;
-    researcher.on('message', first);
     researcher.on('agent_request', (event) => `done: ${event.request.task}`);
-    await Promise.all([researcher.start(), planner.start()]);
-    await eventually(() => researcher.runtime.store.getLastOnline() !== undefined);
-    researcher.off('message', first);
-
-    const arrived = new Promise((resolve) => researcher.runtime.once('message', resolve));
-    mention('are you there?');
-    await arrived;
+    await startOnceOnline(researcher, [planner]);
+    const id = await mentionArrived(researcher, 'are you there?');
     const answer = await planner.agents.request('echo', 'a task', { timeoutMs: 20_000 });
     expect(answer).toMatchObject({ result: 'done: a task' });
-    const [unhandled] = researcher.runtime.store.listUnhandled();
-    expect(unhandled).toBeDefined();
-    expect(answersInLobby()).toEqual([]);
-
-    researcher.on('message', (event) => `late answer to ${event.text}`);
-    await eventually(() => answersInLobby().length > 0);
-    expect(answersInLobby().map(textOf)).toEqual([
-      expect.stringMatching(/late answer to @echo are you there\?$/),
-    ]);
-    const id = unhandled?.messageId ?? '';
-    await eventually(() => researcher.runtime.store.getLedgerEntry(id)?.status === 'handled');
+    await answeredByLateListener(researcher, id, 'are you there?');
   });
 
   it('are refused with a reason while the agent has only message listeners', async () => {
