@@ -235,7 +235,7 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
   // watermark now stops below the oldest message not settled (pipeline/settled-watermark.ts).
   it('answers a message mid-dispatch at a crash when a later one was gated out meanwhile', async () => {
     const agent = 'crash_a3';
-    const { groupId, first } = await mentionedHost(agent, 'hang', 'first');
+    const { groupId, first, id } = await mentionedHost(agent, 'hang', 'first');
     env.emulator.postGroupMessage({
       groupId,
       from: 'alice',
@@ -244,7 +244,10 @@ describe('AccountRuntime restarted after a crash mid-dispatch (real SIGKILL, sam
     await first.line('log:message gated out');
     await first.crash();
 
-    await connectedHost(agent, 'answer');
+    const second = await connectedHost(agent, 'answer');
+    // Once the caught-up message is dispatched: one posted before it is could fall in its
+    // debounce window and be answered in the same reply.
+    expect(await second.line('dispatch:')).toBe(id);
     await answeredOnce(groupId, agent, 'second', 'the answer to the second message');
     expect(groupAnswers(groupId, agent).map((a) => a.texts)).toEqual([
       [`@${agent} first`],
