@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSharedStateFile } from './shared-state-file.js';
 import { openSqliteStateStore } from './sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
 
 const moduleUrl = new URL('./sqlite-state-store.ts', import.meta.url).href;
+const sharedModuleUrl = new URL('./shared-state-file.ts', import.meta.url).href;
 
 /** Runs `script` (an ES module importing the store) in a child process; collects its stderr. */
 function spawnScript(script: string) {
@@ -230,6 +232,70 @@ describe('openSqliteStateStore batching writes, killed at a random point', () =>
       } finally {
         store.close();
       }
+    }
+  });
+});
+
+// A child process writes in a batch, then ends with `process.exit()` in the same turn: no
+// timer ran, no stop(), no flush. `shared` puts the account in a shared state file;
+// `insideTransaction` exits in the middle of a transaction.
+const exitingChild = (stateDir: string, shared: boolean, insideTransaction: boolean) => `
+  const { openSqliteStateStore } = await import(${JSON.stringify(moduleUrl)});
+  const { openSharedStateFile } = await import(${JSON.stringify(sharedModuleUrl)});
+  const stateDir = ${JSON.stringify(stateDir)};
+  const store = ${shared}
+    ? openSharedStateFile({ file: stateDir + '/shared.sqlite' }).store('bot')
+    : openSqliteStateStore({ accountId: 'bot', stateDir });
+  store.recordSeen({ messageId: 'kept', conversationId: 'group:g', seq: 1, time: 1 });
+  store.markHandled('kept');
+  store.advanceWatermark('group:g', { seq: 1, time: 1, messageId: 'kept' });
+  if (${insideTransaction}) {
+    store.transaction(() => {
+      store.recordSeen({ messageId: 'half', conversationId: 'group:g', seq: 2, time: 2 });
+      process.exit(0);
+    });
+  }
+  process.exit(0);
+`;
+
+describe('the SQLite stores in a process that calls process.exit()', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(path.join(tmpdir(), 'clawlink-sqlite-exit-'));
+  });
+  afterEach(() => {
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  /** Runs the exiting child; opens what it left (closed by the caller). */
+  async function afterExit(shared: boolean, insideTransaction: boolean) {
+    const { exited, stderr } = spawnScript(exitingChild(stateDir, shared, insideTransaction));
+    expect({ signal: await exited, stderr: stderr() }).toEqual({ signal: null, stderr: '' });
+    if (!shared) return openSqliteStateStore({ accountId: 'bot', stateDir });
+    const file = openSharedStateFile({ file: path.join(stateDir, 'shared.sqlite') });
+    return Object.assign(file.store('bot'), { close: () => file.close() });
+  }
+
+  it.each([
+    ['its own state file', false],
+    ['a shared state file', true],
+  ])('commit the open batch as the process exits (%s)', async (_name, shared) => {
+    const store = await afterExit(shared, false);
+    try {
+      expect(store.getLedgerEntry('kept')?.status).toBe('handled');
+      expect(store.getWatermark('group:g')?.seq).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('commit the batch before a transaction the exit interrupted, and none of the transaction', async () => {
+    const store = await afterExit(false, true);
+    try {
+      expect(store.getLedgerEntry('kept')?.status).toBe('handled');
+      expect(store.getLedgerEntry('half')).toBeUndefined();
+    } finally {
+      store.close();
     }
   });
 });

@@ -456,7 +456,8 @@ function connectStateDatabase(
  *
  * Writes are batched (unless `batchWrites: false`): every write of a burst goes into one
  * transaction, committed `batchWindowMs` (100) after its first write, by
- * {@link StateStore.flush}, by {@link StateStore.transaction} or by `close`. A crash loses at
+ * {@link StateStore.flush}, by {@link StateStore.transaction}, by `close` or as the process
+ * exits (also by `process.exit()`, except in the middle of a transaction). A crash loses at
  * most the writes of the batch it interrupts, never an older one nor a later one without it,
  * so the file is always as an unbatched store would have left it a moment earlier: a message
  * marked handled and flushed is never delivered again, one not handled always is.

@@ -77,6 +77,23 @@ export interface HeldWrites {
   discard(): void;
 }
 
+/**
+ * The commits of the batches open in this process: `process.exit()` ends the process without
+ * running their timers, so they are committed on its `exit` event (SQLite's calls are
+ * synchronous). One listener for all of them.
+ */
+const commitsAtExit = new Set<() => void>();
+let exitListening = false;
+
+function commitAtExit(commit: () => void): void {
+  commitsAtExit.add(commit);
+  if (exitListening) return;
+  exitListening = true;
+  process.on('exit', () => {
+    for (const pending of [...commitsAtExit]) pending();
+  });
+}
+
 /** Creates the write batching of `db`. */
 export function createWriteBatch(db: Database.Database, options: WriteBatchOptions): WriteBatch {
   /** Whether a batch is open: its commit scheduled. */
@@ -102,6 +119,7 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
     // Not unref'd: a process that ends on its own commits its last batch first.
     if (options.windowMs > 0) timer = setTimeout(commitLater, options.windowMs);
     else setImmediate(commitLater);
+    commitAtExit(commitAtProcessExit);
   };
   const beginBatch = (): void => {
     if (begun && db.inTransaction) return;
@@ -111,6 +129,7 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
   const commit = (): void => {
     if (!open) return;
     open = false;
+    commitsAtExit.delete(commitAtProcessExit);
     begun = false;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -149,6 +168,20 @@ export function createWriteBatch(db: Database.Database, options: WriteBatchOptio
       commit();
     } catch (error) {
       failure = error;
+    }
+  };
+  /**
+   * At the process's exit: the batch is committed unless the exit came in the middle of a
+   * transaction (whose writes the open transaction holds: none of them is committed then; the
+   * batch before it was committed when the transaction began). A failure loses the batch, as a
+   * crash would: nothing is left to report it to.
+   */
+  const commitAtProcessExit = (): void => {
+    if (depth > 0) return;
+    try {
+      commit();
+    } catch {
+      // The process is ending; what was not committed is delivered again after a restart.
     }
   };
   const raiseFailure = (): void => {
