@@ -64,14 +64,21 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
       }
     },
 
-    /** Pushes a C2C message to the recipient and to the sender's other sessions. */
-    c2cMessage(message: StoredMessage, except?: Connection): void {
+    /**
+     * Pushes a C2C message to the recipient and to the sender's other sessions; an online one
+     * (`onlineOnly`) only to those whose socket is open: a session that is away never gets it.
+     */
+    c2cMessage(message: StoredMessage, except?: Connection, { onlineOnly = false } = {}): void {
       if (message.conversation.type !== 'c2c') return;
-      const item = c2cMessageWire(message);
+      // The SDK reads a lifetime of 0 as an online message: emitted, kept out of its list.
+      const item = onlineOnly
+        ? { ...c2cMessageWire(message), MsgLifeTime: 0 }
+        : c2cMessageWire(message);
       const push = preparePush(MSG_PUSH, c2cPushBody([item]));
-      pushMessage(message.conversation.to, push, except, item);
+      const missed = onlineOnly ? undefined : item;
+      pushMessage(message.conversation.to, push, except, missed);
       if (message.conversation.from !== message.conversation.to) {
-        pushMessage(message.conversation.from, push, except, item);
+        pushMessage(message.conversation.from, push, except, missed);
       }
     },
 

@@ -58,3 +58,37 @@ test("C2C to an unknown user is refused with 20003; a message is pushed to the s
   );
   expect((copy as Message[])[0]).toMatchObject({ conversationID: 'C2Cbob', flow: 'out' });
 });
+
+test('an online C2C message (onlineUserOnly) reaches who is online now and is never stored', async () => {
+  const emu = await fx.start();
+  emu.createUser('carol');
+  const alice = await fx.login(emu, 'alice');
+  const bob = await fx.login(emu, 'bob');
+  const online = (to: string, text: string) =>
+    alice.tim.sendMessage(
+      alice.tim.createCustomMessage({
+        to,
+        conversationType: alice.sdk.TYPES.CONV_C2C,
+        payload: { data: text, description: '', extension: '' },
+      }),
+      { onlineUserOnly: true },
+    );
+  await online('bob', 'typing');
+  const seen = await bob.waitFor('MESSAGE_RECEIVED', (data) =>
+    JSON.stringify(data).includes('typing'),
+  );
+  expect((seen as Message[])[0]).toMatchObject({ from: 'alice', payload: { data: 'typing' } });
+  // Sent to carol while she is away: nothing waits for her.
+  await online('carol', 'while away');
+  expect(emu.c2cHistory('alice', 'bob')).toEqual([]);
+  expect(emu.c2cHistory('alice', 'carol')).toEqual([]);
+  // Neither in the SDK's own list of the chat (it keeps online messages out) nor in history.
+  const list = await bob.tim.getMessageList({ conversationID: 'C2Calice' });
+  expect(list.data.messageList).toEqual([]);
+  const carol = await fx.login(emu, 'carol');
+  const carolList = await carol.tim.getMessageList({ conversationID: 'C2Calice' });
+  expect(carolList.data.messageList).toEqual([]);
+  // A stored message after it still is.
+  emu.postC2CMessage({ from: 'alice', to: 'bob', content: { text: 'stored' } });
+  expect(emu.c2cHistory('alice', 'bob').map((m) => m.content)).toEqual([{ text: 'stored' }]);
+});

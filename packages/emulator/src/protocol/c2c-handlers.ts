@@ -12,6 +12,8 @@ export function createC2CHandlers(deps: ProtocolDeps): HandlerTable {
       auth: true,
       handle: ({ body, session, connection }) => {
         const seq = int(body, 'MsgSeq', 0);
+        // The SDK's `onlineUserOnly` is a message lifetime of 0 s: for whoever is online now.
+        const onlineOnly = int(body, 'MsgLifeTime', -1) === 0;
         const message = state.sendC2CMessage(str(body, 'To_Account'), {
           from: session.userId,
           msgBody: readMsgBody(body),
@@ -19,8 +21,9 @@ export function createC2CHandlers(deps: ProtocolDeps): HandlerTable {
           random: int(body, 'MsgRandom', 0),
           clientTime: int(body, 'MsgClientTime', 0),
           ...(seq > 0 ? { seq } : {}),
+          onlineOnly,
         });
-        queueMicrotask(() => delivery.c2cMessage(message, connection));
+        queueMicrotask(() => delivery.c2cMessage(message, connection, { onlineOnly }));
         return okBody({ MsgTime: Math.floor(message.time / 1000), MsgKey: message.msgKey });
       },
     },

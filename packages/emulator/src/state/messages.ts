@@ -25,6 +25,12 @@ export interface OutgoingMessage {
   seq?: number;
   /** The sender's `MsgClientTime` in seconds; the store time when absent (admin posts). */
   clientTime?: number;
+  /**
+   * C2C only: an online message (the SDK's `onlineUserOnly`, `MsgLifeTime: 0` on the wire):
+   * pushed to the sessions online now and never stored (no history, nothing for a session that
+   * is away to sync later).
+   */
+  onlineOnly?: boolean;
 }
 
 const randomUint32 = (): number => randomBytes(4).readUInt32BE(0);
@@ -149,7 +155,10 @@ export function createMessageState(ctx: StateContext) {
       });
     },
 
-    /** Stores a C2C message; the recipient must exist (20003); 12 KB limit (80002). */
+    /**
+     * Stores a C2C message (an online one is only returned, for the push); the recipient must
+     * exist (20003); 12 KB limit (80002).
+     */
     sendC2CMessage(to: string, message: OutgoingMessage): StoredMessage {
       const sender = requireUser(ctx, message.from, TIM_CODES.C2C_INVALID_USER);
       requireUser(ctx, to, TIM_CODES.C2C_INVALID_USER);
@@ -159,7 +168,7 @@ export function createMessageState(ctx: StateContext) {
       const seq = message.seq ?? storage.nextCounter('c2cSeq');
       const random = message.random ?? randomUint32();
       const msgKey = `${seq}_${random}_${seconds(at)}`;
-      return storage.appendMessage({
+      const record = {
         id: `c2c:${message.from}:${to}:${seq}:${random}`,
         conversation: { type: 'c2c', from: message.from, to },
         from: message.from,
@@ -175,7 +184,8 @@ export function createMessageState(ctx: StateContext) {
         msgKey,
         clientTime: message.clientTime || seconds(at),
         senderTinyId: sender.tinyId,
-      });
+      } satisfies Omit<StoredMessage, 'ord'>;
+      return message.onlineOnly ? { ...record, ord: 0, version: 0 } : storage.appendMessage(record);
     },
 
     /** A group's messages with seq <= maxSeq, newest first. */
