@@ -23,6 +23,7 @@ import type { PipelineConfig } from './pipeline-config.js';
 import { answeredInFull, buildReplyFormat, type ReplyFormat } from './reply-format.js';
 import { createSettledWatermarks, type WatermarkMessage } from './settled-watermark.js';
 import { type StreamPart, streamReply } from './stream-reply.js';
+import { showTyping, TYPING_RECENT_MS } from './typing-indicator.js';
 
 /** What the pipeline needs from TIM: sending, editing, history and channel profiles. */
 export interface PipelineTim {
@@ -46,6 +47,8 @@ export interface PipelineTim {
   history(conversation: ConversationRef, options: { count: number }): Promise<TimMessage[]>;
   /** A channel's name and skill (through the account's channel cache). */
   channel(channelId: string): Promise<{ name: string; skill?: string }>;
+  /** Sends `peer` a typing status (an online message, see `typing-indicator.ts`). */
+  typing(peer: string, typing: boolean): Promise<void>;
 }
 
 /** Options of {@link createInboundPipeline}. */
@@ -351,13 +354,37 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     }
     const messages = items.map((item) => item.message);
     const event = await buildEvent(batch.conversation, messages, batch.catchUp);
+    const endTyping = typingFor(event);
+    try {
+      await dispatchBatch(batch, event, messages, signal, log, endTyping);
+    } finally {
+      endTyping();
+    }
+  }
+
+  /** Shows typing while a recent direct message is answered; returns what ends it. */
+  function typingFor(event: InboundEvent): () => void {
+    const recent = clock.now() - event.time <= TYPING_RECENT_MS;
+    if (event.kind !== 'direct' || !recent || !config().direct.typing) return () => {};
+    return showTyping(event.conversation.id, { send: tim.typing, clock, logger });
+  }
+
+  /** Dispatches a batch, sends its reply and settles it; `replied` is told once a reply is out. */
+  async function dispatchBatch(
+    batch: ConversationBatch<QueuedMessage>,
+    event: InboundEvent,
+    messages: readonly NormalisedMessage[],
+    signal: AbortSignal,
+    log: Logger,
+    replied: () => void,
+  ): Promise<void> {
     const dispatch = options.dispatch;
     metrics.dispatched();
     const { timeoutMs, maxAttempts } = config().dispatch;
     const runner = runnerFor(timeoutMs, maxAttempts);
     const outcome = await runner.run(
       async (attemptSignal) => {
-        const ctx = replyContext(event, messages, attemptSignal, log);
+        const ctx = replyContext(event, messages, attemptSignal, log, replied);
         const reply: Reply = await dispatch(event, ctx);
         return reply;
       },
@@ -383,7 +410,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     const reply = outcome.value;
     if (reply !== undefined && reply !== null && reply !== '') {
       try {
-        await sendReply(event, messages, reply, signal);
+        await sendReply(event, messages, reply, signal, replied);
       } catch (error) {
         settle(messages, 'reply_failed');
         const failure = ClawlinkError.isInstance(error)
@@ -439,6 +466,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     messages: readonly NormalisedMessage[],
     signal: AbortSignal,
     log: Logger,
+    replied: () => void,
   ): DispatchContext {
     return {
       signal,
@@ -453,7 +481,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
             ),
           );
         }
-        return sendReply(event, messages, content, signal);
+        return sendReply(event, messages, content, signal, replied);
       },
     };
   }
@@ -463,6 +491,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     messages: readonly NormalisedMessage[],
     content: string | AsyncIterable<string>,
     signal: AbortSignal,
+    replied: () => void,
   ): Promise<SentMessage[]> {
     // The ledger's `seen` rows durable before anything is said: a reply of a message whose
     // row a crash lost would not be checked for after a restart, and be given twice.
@@ -485,6 +514,7 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
             : format.cloudCustomDataFor({ part: index + 1, parts: chunks.length }),
       }));
       const sent = await outbound.send(event.conversation, parts);
+      replied();
       metrics.replied();
       metrics.chunksSent(sent.length);
       return sent;
@@ -505,6 +535,8 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
           const [message] = await outbound.send(event.conversation, [
             { text, format, first, cloudCustomData },
           ]);
+          // The reply shows from its first version on: typing is over.
+          replied();
           return message as SentMessage;
         },
         modify: async (message, text, part) => {

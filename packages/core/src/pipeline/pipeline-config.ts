@@ -94,8 +94,13 @@ export const directConfigSchema = section(
     enabled: flag('answer direct messages', true),
     /** Sender UserIDs whose direct messages are answered; `'*'` is anyone. */
     allowFrom: ids("the UserIDs whose direct messages are answered (default ['*'])", ['*']),
+    /**
+     * Show "typing..." in the sender's chat while a recent message (under 30 s old) is being
+     * answered: TUIKit's typing status, sent as online messages (never stored).
+     */
+    typing: flag('show the sender that the agent is typing while it answers', true),
   },
-  'enabled?, allowFrom?',
+  'enabled?, allowFrom?, typing?',
 ).prefault({});
 
 /** Debouncing: a burst of messages in one conversation becomes one dispatch. */

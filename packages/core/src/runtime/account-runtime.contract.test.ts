@@ -200,8 +200,10 @@ describe('a streamed reply', () => {
 
   /** Waits until `watcher` saw `agent`'s reply end as `full`; checks every version it saw. */
   async function seenGrowingTo(watcher: WatchingClient, agent: string, full: string) {
-    await waitUntil(() => watcher.inbox.some((m) => m.from === agent), 15_000, 'the first version');
-    const first = watcher.inbox.find((m) => m.from === agent) as TimMessage;
+    // Its text messages: in a direct chat the agent also sends typing statuses.
+    const fromAgent = (m: TimMessage) => m.from === agent && m.kind === 'text';
+    await waitUntil(() => watcher.inbox.some(fromAgent), 15_000, 'the first version');
+    const first = watcher.inbox.find(fromAgent) as TimMessage;
     const versions = () => watcher.modified.filter((m) => m.id === first.id).map((m) => m.text);
     await waitUntil(() => versions().at(-1) === full, 15_000, 'the final version');
     expect(versions().length).toBeGreaterThan(1);
@@ -263,6 +265,64 @@ describe('a streamed reply', () => {
     await waitUntil(() => runtime.metrics().streamed === 1, 15_000, 'the stream');
     const replies = env.directRepliesOf('carol', 'stream_bot2');
     expect(replies.map(textOf)).toEqual([full]);
+  });
+});
+
+describe('a direct chat', () => {
+  /** What carol's client saw from `agent` since `from`: typing statuses and texts, in order. */
+  const seenFrom = (agent: string, from: number) =>
+    carolWatch.inbox
+      .slice(from)
+      .filter((m) => m.from === agent)
+      .map((m) =>
+        m.kind === 'custom'
+          ? `typing ${JSON.parse(m.custom?.data ?? '{}').typingStatus}`
+          : (m.text ?? ''),
+      );
+
+  it("shows the sender that the agent is typing (TUIKit's typing status) until the reply is out; none of it stored", async () => {
+    const runtime = agentRuntime('typing_bot1', async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return `re: ${event.text}`;
+    });
+    await runtime.start();
+    const from = carolWatch.inbox.length;
+    await sendMessage(carolWatch.client, { type: 'c2c', id: 'typing_bot1' }, 'are you there?');
+    await waitUntil(
+      () => seenFrom('typing_bot1', from).includes('typing 0'),
+      15_000,
+      'the typing status ended',
+    );
+    expect(seenFrom('typing_bot1', from)).toEqual(['typing 1', 're: are you there?', 'typing 0']);
+    const status = carolWatch.inbox.find((m) => m.from === 'typing_bot1' && m.kind === 'custom');
+    expect(JSON.parse(status?.custom?.data ?? '{}')).toMatchObject({
+      businessID: 'user_typing_status',
+      typingStatus: 1,
+    });
+    // Online messages: TIM keeps none of them (history holds the question and the answer).
+    expect(env.emulator.c2cHistory('carol', 'typing_bot1').map(textOf)).toEqual([
+      'are you there?',
+      're: are you there?',
+    ]);
+  });
+
+  it('shows no typing with direct.typing off, nor for a message it does not answer', async () => {
+    const runtime = agentRuntime('typing_bot2', (event) => `re: ${event.text}`, {
+      direct: { typing: false },
+    });
+    await runtime.start();
+    const from = carolWatch.inbox.length;
+    await sendMessage(carolWatch.client, { type: 'c2c', id: 'typing_bot2' }, 'quietly');
+    await waitUntil(() => seenFrom('typing_bot2', from).length > 0, 15_000, 'the reply');
+    const gated = agentRuntime('typing_bot3', () => 'never', { direct: { enabled: false } });
+    await gated.start();
+    await sendMessage(carolWatch.client, { type: 'c2c', id: 'typing_bot3' }, 'ignored');
+    await waitUntil(() => gated.metrics().gated.direct_disabled === 1, 15_000, 'gated');
+    // One more round trip with each: nothing else comes from them.
+    await sendMessage(carolWatch.client, { type: 'c2c', id: 'typing_bot2' }, 'again');
+    await waitUntil(() => seenFrom('typing_bot2', from).length > 1, 15_000, 'the second reply');
+    expect(seenFrom('typing_bot2', from)).toEqual(['re: quietly', 're: again']);
+    expect(seenFrom('typing_bot3', from)).toEqual([]);
   });
 });
 

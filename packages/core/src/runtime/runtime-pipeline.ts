@@ -10,6 +10,7 @@ import {
   type PipelineTim,
 } from '../pipeline/inbound-pipeline.js';
 import type { PipelineConfig } from '../pipeline/pipeline-config.js';
+import { typingStatusData } from '../pipeline/typing-indicator.js';
 import type { StateStore } from '../state/state-store.js';
 import { listConversations } from '../tim/conversation-list.js';
 import { editMessageText } from '../tim/message-modification.js';
@@ -86,6 +87,13 @@ export function createRuntimePipeline(
       }),
     history: (conversation, historyOptions) =>
       watched(() => runtime.messages.history(conversation, historyOptions)),
+    typing: async (peer, typing) => {
+      await runtime.messages.send(
+        { type: 'c2c', id: peer },
+        { custom: { data: typingStatusData(typing) } },
+        { onlineOnly: true },
+      );
+    },
     channel: async (channelId) => {
       const cached = options.store().getChannel(channelId);
       if (cached) return { name: cached.name, ...(cached.skill ? { skill: cached.skill } : {}) };

@@ -111,6 +111,25 @@ describe('messages', () => {
     });
   });
 
+  it('sends an online direct message that is received and never stored; refuses one to a channel', async () => {
+    await sendMessage(
+      alice,
+      { type: 'c2c', id: 'bob' },
+      { custom: { data: 'now only' } },
+      {
+        onlineOnly: true,
+      },
+    );
+    expect((await received('bob', (m) => m.custom?.data === 'now only')).from).toBe('alice');
+    expect(JSON.stringify(emulator.c2cHistory('alice', 'bob'))).not.toContain('now only');
+    const groupId = await sharedGroup('online');
+    const refused = await failure(
+      sendMessage(alice, { type: 'group', id: groupId }, 'x', { onlineOnly: true }),
+    );
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(refused.message).toMatch(/onlineOnly is for one-to-one/);
+  });
+
   it("refuses what TIM would refuse, before sending, and maps TIM's send errors", async () => {
     const groupId = await sharedGroup('limits');
     const before = emulator.groupHistory(groupId).length;

@@ -20,6 +20,12 @@ export interface SendOptions {
   mentions?: string[];
   /** Mention everyone (@all): group text messages only. */
   mentionAll?: boolean;
+  /**
+   * An online message (TIM's `onlineUserOnly`), one-to-one only: delivered to the recipient's
+   * sessions online now and never stored (no history, no offline push, no unread count), as
+   * TUIKit's "typing" status is sent.
+   */
+  onlineOnly?: boolean;
 }
 
 /** A message TIM accepted. */
@@ -69,6 +75,13 @@ export async function sendMessage(
     );
   }
   for (const userId of mentions) requireUserId(op, 'a mentioned user id', userId);
+  if (options.onlineOnly === true && conversation.type !== 'c2c') {
+    throw new TimError(
+      'INVALID_ARGUMENT',
+      `${op} failed: onlineOnly is for one-to-one (c2c) messages; leave it out for a channel.`,
+      { operation: op },
+    );
+  }
   let payload: Record<string, unknown>;
   if (typeof content === 'string') {
     requireText(op, 'text', content);
@@ -110,7 +123,9 @@ export async function sendMessage(
       payload,
       ...withCloudData(options),
     });
-    return sent(await tim.sendMessage(message));
+    return sent(
+      await tim.sendMessage(message, options.onlineOnly ? { onlineUserOnly: true } : undefined),
+    );
   });
 }
 

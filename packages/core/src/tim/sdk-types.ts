@@ -114,7 +114,10 @@ export interface SdkInstance {
   createTextMessage(options: SdkCreateMessageOptions): SdkMessage;
   createTextAtMessage(options: SdkCreateMessageOptions): SdkMessage;
   createCustomMessage(options: SdkCreateMessageOptions): SdkMessage;
-  sendMessage(message: SdkMessage): Promise<SdkResponse<{ message: SdkMessage }>>;
+  sendMessage(
+    message: SdkMessage,
+    options?: { onlineUserOnly?: boolean },
+  ): Promise<SdkResponse<{ message: SdkMessage }>>;
   getMessageList(options: {
     conversationID: string;
     nextReqMessageID?: string;
