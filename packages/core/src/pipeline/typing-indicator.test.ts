@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../runtime/manual-clock.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
-import { showTyping, TYPING_REFRESH_MS, typingStatusData } from './typing-indicator.js';
+import {
+  isTypingStatus,
+  showTyping,
+  TYPING_REFRESH_MS,
+  typingStatusData,
+} from './typing-indicator.js';
 
 describe('showTyping', () => {
   it('says "typing" now and every refresh until ended, then "ended" once', async () => {
@@ -59,5 +64,20 @@ describe('typingStatusData', () => {
       userAction: 0,
       actionParam: 'EIMAMSG_InputStatus_End',
     });
+  });
+});
+
+describe('isTypingStatus', () => {
+  const custom = (data: string) => ({
+    kind: 'custom' as const,
+    custom: { data, description: '', extension: '' },
+  });
+  it('knows a typing status by its businessID, and nothing else', () => {
+    expect(isTypingStatus(custom(typingStatusData(false)))).toBe(true);
+    expect(isTypingStatus(custom('{"businessID":"order","note":"user_typing_status"}'))).toBe(
+      false,
+    );
+    expect(isTypingStatus(custom('user_typing_status'))).toBe(false);
+    expect(isTypingStatus({ kind: 'text' })).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { TimMessage } from '../tim/tim-message.js';
 
 // While a direct message is being answered, the agent shows "typing..." in the sender's chat,
 // as TUIKit's clients show it for each other: online custom messages (never stored) whose data
@@ -30,6 +31,20 @@ export function typingStatusData(typing: boolean): string {
     userAction: typing ? 14 : 0,
     actionParam: typing ? 'EIMAMSG_InputStatus_Ing' : 'EIMAMSG_InputStatus_End',
   });
+}
+
+/**
+ * Whether `message` is a typing status (TUIKit's, or another agent's): a hint about the chat,
+ * not something said in it.
+ */
+export function isTypingStatus(message: Pick<TimMessage, 'kind' | 'custom'>): boolean {
+  const data = message.kind === 'custom' ? message.custom?.data : undefined;
+  if (data === undefined || !data.includes(TYPING_BUSINESS_ID)) return false;
+  try {
+    return (JSON.parse(data) as { businessID?: unknown } | null)?.businessID === TYPING_BUSINESS_ID;
+  } catch {
+    return false;
+  }
 }
 
 /** Options of {@link showTyping}. */

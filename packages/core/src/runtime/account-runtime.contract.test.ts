@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateReason } from '../pipeline/gate.js';
 import type { Dispatch } from '../pipeline/inbound-event.js';
+import { typingStatusData } from '../pipeline/typing-indicator.js';
 import { createRecordingLogger, type RecordedLine } from '../testing/recording-logger.js';
 import { getChannel } from '../tim/channels.js';
 import { sendMessage } from '../tim/messages.js';
@@ -323,6 +324,26 @@ describe('a direct chat', () => {
     await waitUntil(() => seenFrom('typing_bot2', from).length > 1, 15_000, 'the second reply');
     expect(seenFrom('typing_bot2', from)).toEqual(['re: quietly', 're: again']);
     expect(seenFrom('typing_bot3', from)).toEqual([]);
+  });
+
+  it("takes no one's typing status for a message, with or without a dispatch", async () => {
+    const typing = { custom: { data: typingStatusData(true) } };
+    const bare = env.agentRuntime('typing_bot4');
+    const events: string[] = [];
+    bare.on('message', (message) => events.push(message.text ?? message.custom?.data ?? ''));
+    const { dispatch, events: dispatched } = recordingDispatch(() => 'ok');
+    const texts = () => dispatched.map((event) => event.text);
+    const answering = agentRuntime('typing_bot5', dispatch);
+    await Promise.all([bare.start(), answering.start()]);
+    for (const agent of ['typing_bot4', 'typing_bot5']) {
+      const to = { type: 'c2c', id: agent } as const;
+      await sendMessage(carolWatch.client, to, typing, { onlineOnly: true });
+      await sendMessage(carolWatch.client, to, 'said');
+    }
+    await waitUntil(() => events.length > 0 && texts().length > 0, 15_000, 'the messages');
+    expect(events).toEqual(['said']);
+    expect(texts()).toEqual(['said']);
+    expect(answering.metrics().dropped).toEqual({ unsupported: 1 });
   });
 });
 

@@ -19,6 +19,7 @@ import type { Dispatch } from '../pipeline/inbound-event.js';
 import type { InboundPipeline } from '../pipeline/inbound-pipeline.js';
 import { createPipelineMetrics, type PipelineMetricsSnapshot } from '../pipeline/metrics.js';
 import { mergePipelineConfig, type PipelineConfigInput } from '../pipeline/pipeline-config.js';
+import { isTypingStatus } from '../pipeline/typing-indicator.js';
 import { openSqliteStateStore } from '../state/sqlite-state-store.js';
 import type { LedgerAdmission, StateStore } from '../state/state-store.js';
 import { listChannels } from '../tim/channels.js';
@@ -581,8 +582,11 @@ export class AccountRuntime extends EventEmitter<AccountRuntimeEvents> {
   }
 
   #ingest(client: TimClient, message: TimMessage): void {
-    // Own messages (sent from another session) and group tips are not conversation.
-    if (message.from === client.userId || message.kind === 'system') return;
+    // Own messages (sent from another session), group tips and typing statuses are not
+    // conversation.
+    if (message.from === client.userId || message.kind === 'system' || isTypingStatus(message)) {
+      return;
+    }
     const messageId = message.id;
     let admission: LedgerAdmission;
     try {
