@@ -2,6 +2,7 @@ import type { EmulatorState } from './emulator-state.js';
 import {
   c2cMessageWire,
   c2cPushBody,
+  c2cReadReceiptPushBody,
   groupMessageWire,
   groupPushBody,
   kickPushBody,
@@ -80,6 +81,15 @@ export function createDelivery(state: EmulatorState, sessions: SessionRegistry) 
       if (message.conversation.from !== message.conversation.to) {
         pushMessage(message.conversation.from, push, except, missed);
       }
+    },
+
+    /** Tells `peer`'s sessions that `reader` read their chat up to `timeSeconds`. */
+    c2cRead(reader: string, peer: string, timeSeconds: number): void {
+      pushMessage(
+        peer,
+        preparePush(MSG_PUSH, c2cReadReceiptPushBody(reader, timeSeconds)),
+        undefined,
+      );
     },
 
     /** Tells every session of `userId` (but `except`'s connection) that its nick changed. */

@@ -25,7 +25,6 @@ export function createBootHandlers(deps: ProtocolDeps): HandlerTable {
     'recentcontact.get_contact_group': generic,
     'recentcontact.search_contact_group': generic,
     'openim.get_c2c_peer_mute_notifications': generic,
-    'openim.get_peer_read_time': generic,
     'openim.msg_read_report': generic,
     'sns.friend_get': {
       auth: false,

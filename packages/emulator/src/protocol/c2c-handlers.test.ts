@@ -92,3 +92,31 @@ test('an online C2C message (onlineUserOnly) reaches who is online now and is ne
   emu.postC2CMessage({ from: 'alice', to: 'bob', content: { text: 'stored' } });
   expect(emu.c2cHistory('alice', 'bob').map((m) => m.content)).toEqual([{ text: 'stored' }]);
 });
+
+test('a C2C read report reaches the peer as a read receipt: its sent messages are read by the peer', async () => {
+  const emu = await fx.start();
+  const alice = await fx.login(emu, 'alice');
+  const bob = await fx.login(emu, 'bob');
+  const sent = await bob.tim.sendMessage(
+    bob.tim.createTextMessage({
+      to: 'alice',
+      conversationType: bob.sdk.TYPES.CONV_C2C,
+      payload: { text: 'read me' },
+    }),
+  );
+  await alice.waitFor('MESSAGE_RECEIVED', (data) => JSON.stringify(data).includes('read me'));
+  const readByPeer = bob.waitFor('MESSAGE_READ_BY_PEER');
+  await alice.tim.setMessageRead({ conversationID: 'C2Cbob' });
+  const read = (await readByPeer) as Message[];
+  expect(read.map((m) => m.ID)).toEqual([sent.data.message.ID]);
+  expect(read[0]?.isPeerRead).toBe(true);
+  // A session that logs in later asks until when alice read (get_peer_read_time).
+  const later = await fx.login(emu, 'bob');
+  const list = await later.tim.getMessageList({ conversationID: 'C2Calice' });
+  const history = list.data.messageList as Message[];
+  // The SDK marks the messages it returned once the answer is in (it may come after them).
+  for (let i = 0; i < 100 && history[0]?.isPeerRead !== true; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(history.map((m) => [m.payload?.text, m.isPeerRead])).toEqual([['read me', true]]);
+});

@@ -113,10 +113,26 @@ export function createConversationHandlers(deps: ProtocolDeps, boot: HandlerTabl
         const userId = connection.session?.userId;
         const readed = isRecord(body.C2CMsgReaded) ? body.C2CMsgReaded : {};
         for (const item of list(readed, 'C2CMsgReadedItem').filter(isRecord)) {
-          if (userId)
-            state.markC2CRead(userId, str(item, 'To_Account'), int(item, 'LastedMsgTime', 0));
+          if (!userId) continue;
+          const peer = str(item, 'To_Account');
+          const time = int(item, 'LastedMsgTime', 0);
+          state.markC2CRead(userId, peer, time);
+          // TIM's read receipt: the peer's SDK marks its messages up to then read by this user.
+          deps.delivery.c2cRead(userId, peer, time);
         }
         return okBody();
+      },
+    },
+
+    // Until when each peer read this user's messages (the SDK marks its sent ones isPeerRead).
+    'openim.get_peer_read_time': {
+      auth: false,
+      handle: ({ body, connection }) => {
+        const userId = connection.session?.userId;
+        const peers = list(body, 'To_Account').filter((p): p is string => typeof p === 'string');
+        return okBody({
+          ReadTime: peers.map((peer) => (userId ? state.c2cReadTime(peer, userId) : 0)),
+        });
       },
     },
 

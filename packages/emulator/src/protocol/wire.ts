@@ -181,3 +181,30 @@ export function kickPushBody(kickType: number): Record<string, unknown> {
     ],
   };
 }
+
+/**
+ * The `im_open_push.msg_push` body telling a user that `reader` read their one-to-one chat up
+ * to `timeSeconds` (TIM's C2C read receipt, Event 10 of the older Web SDK's table): the SDK
+ * marks its sent messages of that chat up to then `isPeerRead` and emits
+ * `MESSAGE_READ_BY_PEER`.
+ */
+export function c2cReadReceiptPushBody(
+  reader: string,
+  timeSeconds: number,
+): Record<string, unknown> {
+  return {
+    EventArray: [
+      {
+        Event: 10,
+        C2cNotifyMsgArray: [
+          {
+            C2cReadedReceipt: {
+              To_Account: reader,
+              UinPairReadArray: [{ LastReadTime: timeSeconds }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

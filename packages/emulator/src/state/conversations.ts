@@ -72,6 +72,10 @@ export function createConversationState(ctx: StateContext) {
       }
     },
 
+    /** Until when (seconds; 0 for never) `userId` read `peer`'s messages. */
+    c2cReadTime: (userId: string, peer: string): number =>
+      storage.getReadMark(userId, c2cKey(peer)),
+
     /** Records that `userId` read group `groupId` up to sequence `seq` (never moves back). */
     markGroupRead(userId: string, groupId: string, seq: number): void {
       const key = groupKey(groupId);

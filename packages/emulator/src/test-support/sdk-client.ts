@@ -156,6 +156,7 @@ const EVENTS = [
   'SDK_NOT_READY',
   'KICKED_OUT',
   'MESSAGE_RECEIVED',
+  'MESSAGE_READ_BY_PEER',
   'NET_STATE_CHANGE',
   'PROFILE_UPDATED',
   'ERROR',
@@ -193,7 +194,7 @@ export async function createClient(options: CreateClientOptions): Promise<TestCl
   // proxyServer is a real SDK option that the 2.27.6 typings do not declare.
   const createOptions = { SDKAppID: options.sdkAppId, proxyServer: options.wsUrl };
   const tim = sdk.create(createOptions);
-  tim.setLogLevel(4);
+  tim.setLogLevel(process.env.SDKLOG ? 0 : 4);
   const events: RecordedEvent[] = [];
   const waiters = new Set<(event: RecordedEvent) => void>();
   for (const key of EVENTS) {
