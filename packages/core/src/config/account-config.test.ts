@@ -42,7 +42,7 @@ describe('parseAccountConfig', () => {
       reconnect: { initialDelayMs: 1000, maxDelayMs: 60_000 },
       credentialRetry: { initialDelayMs: 2000, maxDelayMs: 300_000 },
       groups: { requireMention: true, mentionAll: false, allow: ['*'], deny: [], channels: {} },
-      direct: { enabled: true, allowFrom: ['*'], typing: true },
+      direct: { enabled: true, allowFrom: ['*'], typing: true, markRead: true },
       debounce: { windowMs: 300, maxBatch: 20 },
       catchUp: { maxAgeMs: 3_600_000, maxMessages: 50 },
       dispatch: { concurrency: 4, timeoutMs: 120_000, maxAttempts: 3 },

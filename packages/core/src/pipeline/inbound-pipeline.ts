@@ -49,6 +49,8 @@ export interface PipelineTim {
   channel(channelId: string): Promise<{ name: string; skill?: string }>;
   /** Sends `peer` a typing status (an online message, see `typing-indicator.ts`). */
   typing(peer: string, typing: boolean): Promise<void>;
+  /** Reports a conversation read up to its newest message (the peer sees its messages read). */
+  markRead(conversation: ConversationRef): Promise<void>;
 }
 
 /** Options of {@link createInboundPipeline}. */
@@ -354,6 +356,11 @@ export function createInboundPipeline(options: InboundPipelineOptions): InboundP
     }
     const messages = items.map((item) => item.message);
     const event = await buildEvent(batch.conversation, messages, batch.catchUp);
+    if (event.kind === 'direct' && config().direct.markRead) {
+      tim.markRead(event.conversation).catch((error: unknown) => {
+        log.debug({ err: summary(error) }, 'direct chat not reported read');
+      });
+    }
     const endTyping = typingFor(event);
     try {
       await dispatchBatch(batch, event, messages, signal, log, endTyping);

@@ -9,7 +9,7 @@ import {
 
 const DEFAULTS: PipelineConfig = {
   groups: { requireMention: true, mentionAll: false, allow: ['*'], deny: [], channels: {} },
-  direct: { enabled: true, allowFrom: ['*'], typing: true },
+  direct: { enabled: true, allowFrom: ['*'], typing: true, markRead: true },
   debounce: { windowMs: 300, maxBatch: 20 },
   catchUp: { maxAgeMs: 3_600_000, maxMessages: 50 },
   dispatch: { concurrency: 4, timeoutMs: 120_000, maxAttempts: 3 },

@@ -99,8 +99,13 @@ export const directConfigSchema = section(
      * answered: TUIKit's typing status, sent as online messages (never stored).
      */
     typing: flag('show the sender that the agent is typing while it answers', true),
+    /**
+     * Report a direct chat read when the agent takes its messages: the sender's TIM client
+     * shows them read (TIM's read receipt).
+     */
+    markRead: flag('report direct messages read when the agent takes them', true),
   },
-  'enabled?, allowFrom?, typing?',
+  'enabled?, allowFrom?, typing?, markRead?',
 ).prefault({});
 
 /** Debouncing: a burst of messages in one conversation becomes one dispatch. */

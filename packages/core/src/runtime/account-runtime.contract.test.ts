@@ -31,18 +31,25 @@ interface WatchingClient {
   readonly inbox: TimMessage[];
   /** Every version of a message this client saw modified (`MESSAGE_MODIFIED`), in order. */
   readonly modified: Array<{ id: string; text: string }>;
+  /** Ids of this client's messages its SDK saw read by their recipient (`MESSAGE_READ_BY_PEER`). */
+  readonly readByPeer: string[];
 }
 
 async function watchingClient(userId: string): Promise<WatchingClient> {
   const client = createTimClient({ sdkAppId: SDK_APP_ID, server: env.emulator.wsUrl });
   await client.login({ userId, userSig: env.emulator.userSig(userId) });
-  const watching: WatchingClient = { client, inbox: [], modified: [] };
+  const watching: WatchingClient = { client, inbox: [], modified: [], readByPeer: [] };
   client.on('message', (message) => watching.inbox.push(message));
   await client.call('watch modifications', (tim) =>
     tim.on('onMessageModified', (event) => {
       for (const m of event.data as SdkMessage[]) {
         watching.modified.push({ id: m.ID, text: String(m.payload?.text ?? '') });
       }
+    }),
+  );
+  await client.call('watch read receipts', (tim) =>
+    tim.on('onMessageReadByPeer', (event) => {
+      for (const m of event.data as SdkMessage[]) watching.readByPeer.push(m.ID);
     }),
   );
   return watching;
@@ -305,6 +312,25 @@ describe('a direct chat', () => {
       'are you there?',
       're: are you there?',
     ]);
+  });
+
+  it("reports the chat read when it takes a message: the sender's client sees it read by the agent", async () => {
+    const runtime = agentRuntime('read_bot1', (event) => `re: ${event.text}`);
+    await runtime.start();
+    const sent = await sendMessage(carolWatch.client, { type: 'c2c', id: 'read_bot1' }, 'seen?');
+    await waitUntil(
+      () => carolWatch.readByPeer.includes(sent.messageId),
+      15_000,
+      'the read receipt',
+    );
+    // With direct.markRead off, nothing is reported read (the reply is the sync point).
+    const quiet = agentRuntime('read_bot2', (event) => `re: ${event.text}`, {
+      direct: { markRead: false },
+    });
+    await quiet.start();
+    const unread = await sendMessage(carolWatch.client, { type: 'c2c', id: 'read_bot2' }, 'x');
+    await waitUntil(() => seenFrom('read_bot2', 0).includes('re: x'), 15_000, 'the reply');
+    expect(carolWatch.readByPeer).not.toContain(unread.messageId);
   });
 
   it('shows no typing with direct.typing off, nor for a message it does not answer', async () => {

@@ -3,6 +3,7 @@ import {
   type FetchHistoryOptions,
   fetchHistory,
   type MessageContent,
+  markConversationRead,
   type SendOptions,
   type SentMessage,
   sendMessage,
@@ -33,6 +34,15 @@ export class MessageOperations {
     options: SendOptions = {},
   ): Promise<SentMessage> {
     return sendMessage(await this.#context.connect(), conversation, content, options);
+  }
+
+  /**
+   * Reports a conversation read up to its newest message: in a direct chat the other user's
+   * clients show their messages read. The pipeline does it for the direct messages it answers
+   * (`direct.markRead`).
+   */
+  async markRead(conversation: ConversationRef): Promise<void> {
+    await markConversationRead(await this.#context.connect(), conversation);
   }
 
   /** A conversation's history from the server, oldest first. */

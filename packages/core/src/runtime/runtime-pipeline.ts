@@ -94,6 +94,7 @@ export function createRuntimePipeline(
         { onlineOnly: true },
       );
     },
+    markRead: (conversation) => runtime.messages.markRead(conversation),
     channel: async (channelId) => {
       const cached = options.store().getChannel(channelId);
       if (cached) return { name: cached.name, ...(cached.skill ? { skill: cached.skill } : {}) };

@@ -1,7 +1,8 @@
 import { type Emulator, startEmulator } from '@clawlink/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConversationRef } from '../conversation/conversation-ref.js';
 import { getChannel } from './channels.js';
-import { fetchHistory, sendMessage } from './messages.js';
+import { fetchHistory, markConversationRead, sendMessage } from './messages.js';
 import { failure, waitUntil } from './test-support.js';
 import { createTimClient, type TimClient, type TimMessage } from './tim-client.js';
 
@@ -128,6 +129,24 @@ describe('messages', () => {
     );
     expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(refused.message).toMatch(/onlineOnly is for one-to-one/);
+  });
+
+  it('reports a direct chat read: the sender sees its message read; refuses a bad conversation', async () => {
+    const sent = await sendMessage(bob, { type: 'c2c', id: 'alice' }, 'did you read this?');
+    await received('alice', (m) => m.text === 'did you read this?');
+    const readByPeer = new Promise<string[]>((resolve) =>
+      bob.call('watch', (tim) =>
+        tim.on('onMessageReadByPeer', (event) =>
+          resolve((event.data as Array<{ ID: string }>).map((m) => m.ID)),
+        ),
+      ),
+    );
+    await markConversationRead(alice, { type: 'c2c', id: 'bob' });
+    expect(await readByPeer).toContain(sent.messageId);
+    const refused = await failure(
+      markConversationRead(alice, { type: 'channel', id: 'x' } as unknown as ConversationRef),
+    );
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it("refuses what TIM would refuse, before sending, and maps TIM's send errors", async () => {

@@ -129,6 +129,21 @@ export async function sendMessage(
   });
 }
 
+/**
+ * Reports a conversation read up to its newest message (TIM's read report): in a direct chat
+ * the other user's clients then show their messages read (TIM's read receipt), and the
+ * conversation's unread count on this account is 0.
+ */
+export async function markConversationRead(
+  client: TimClient,
+  conversation: ConversationRef,
+): Promise<void> {
+  const op = 'markRead';
+  const id = requireConversation(op, conversation);
+  const conversationID = `${conversation.type === 'group' ? 'GROUP' : 'C2C'}${id}`;
+  await client.call(op, (tim) => tim.setMessageRead({ conversationID }));
+}
+
 /** One history fetch at a time per client: the SDK keeps per-conversation paging state. */
 const historyQueues = new WeakMap<TimClient, Promise<unknown>>();
 

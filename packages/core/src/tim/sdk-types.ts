@@ -118,6 +118,7 @@ export interface SdkInstance {
     message: SdkMessage,
     options?: { onlineUserOnly?: boolean },
   ): Promise<SdkResponse<{ message: SdkMessage }>>;
+  setMessageRead(options: { conversationID: string }): Promise<SdkResponse<unknown>>;
   getMessageList(options: {
     conversationID: string;
     nextReqMessageID?: string;
