@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimMessage } from '../tim/tim-message.js';
 import { type NormaliseContext, type NormalisedMessage, normalise } from './normalise.js';
+import { typingStatusData } from './typing-indicator.js';
 
 const GROUP = { type: 'group', id: '@TGS#1weather' } as const;
 const SELF = 'weather-bot';
@@ -109,6 +110,10 @@ describe('normalise', () => {
       'Order #7',
     );
     expect(kept(custom('', 'only a description')).text).toBe('only a description');
+  });
+
+  it('drops a typing status as such', () => {
+    expect(normalise(custom(typingStatusData(true)), context)).toEqual({ drop: 'typing' });
   });
 
   it('drops custom data it cannot read, without throwing', () => {

@@ -1,6 +1,7 @@
 import type { ConversationRef } from '../conversation/conversation-ref.js';
 import { senderTinyIdOf, type TimMessage } from '../tim/tim-message.js';
 import { type QuotedMessage, readInboundData } from './reply-format.js';
+import { isTypingStatus } from './typing-indicator.js';
 
 /** Why {@link normalise} dropped a message (one debug log line and a metric each). */
 export type DropReason =
@@ -8,6 +9,8 @@ export type DropReason =
   | 'own'
   /** A group tip or system notice (member joined, profile changed, ...), not something said. */
   | 'system'
+  /** A typing status (TUIKit's, or another agent's): a hint about the chat, not something said. */
+  | 'typing'
   /** A kind clawlink does not read (image, file, sound, ...), or custom data with no text. */
   | 'unsupported'
   /** A custom message whose data looks like JSON but does not parse, with no description. */
@@ -93,6 +96,7 @@ export function normalise(message: TimMessage, context: NormaliseContext): Norma
   } else if (message.kind === 'text') {
     text = message.text ?? '';
   } else if (message.kind === 'custom' && message.custom !== undefined) {
+    if (isTypingStatus(message)) return { drop: 'typing' };
     const read = customText(message.custom);
     if (typeof read !== 'string') return { drop: read.drop };
     text = read;

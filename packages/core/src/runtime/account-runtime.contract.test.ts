@@ -369,7 +369,7 @@ describe('a direct chat', () => {
     await waitUntil(() => events.length > 0 && texts().length > 0, 15_000, 'the messages');
     expect(events).toEqual(['said']);
     expect(texts()).toEqual(['said']);
-    expect(answering.metrics().dropped).toEqual({ unsupported: 1 });
+    expect(answering.metrics().dropped).toEqual({ typing: 1 });
   });
 });
 
