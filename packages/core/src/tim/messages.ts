@@ -119,7 +119,7 @@ export async function sendMessage(
           : tim.createTextMessage;
     const message = create.call(tim, {
       to,
-      conversationType: conversation.type === 'group' ? 'GROUP' : 'C2C',
+      conversationType: sdkConversationType(conversation),
       payload,
       ...withCloudData(options),
     });
@@ -140,7 +140,7 @@ export async function markConversationRead(
 ): Promise<void> {
   const op = 'markRead';
   const id = requireConversation(op, conversation);
-  const conversationID = `${conversation.type === 'group' ? 'GROUP' : 'C2C'}${id}`;
+  const conversationID = `${sdkConversationType(conversation)}${id}`;
   await client.call(op, (tim) => tim.setMessageRead({ conversationID }));
 }
 
@@ -394,6 +394,11 @@ function withCloudData(options: SendOptions): { cloudCustomData?: string } {
 }
 
 /** Checks a conversation and returns its id (a group id, or a valid UserID for C2C). */
+/** The SDK's name of a conversation's type, as in its `conversationType` and `conversationID`. */
+function sdkConversationType(conversation: ConversationRef): 'GROUP' | 'C2C' {
+  return conversation.type === 'group' ? 'GROUP' : 'C2C';
+}
+
 function requireConversation(op: string, conversation: ConversationRef): string {
   if (conversation?.type === 'group') return requireText(op, 'conversation.id', conversation.id);
   if (conversation?.type === 'c2c') return requireUserId(op, 'conversation.id', conversation.id);
